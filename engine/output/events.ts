@@ -1,0 +1,44 @@
+import type { SourcePos } from '../source/errors.ts';
+import type { FileDiff } from '../modules/types.ts';
+
+export type HostStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'unreachable' | 'rescued' | 'ignored';
+
+export interface RecapCounts {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+/** Everything a run reports, as typed events; reporters subscribe. */
+export type HapEvent =
+  | { event: 'playbook_start'; playbook: string; check: boolean }
+  | { event: 'play_start'; name: string; hosts: string[] }
+  | { event: 'batch_start'; index: number; hosts: string[] }
+  | { event: 'task_start'; name: string; role?: string; handler?: boolean; pos?: SourcePos }
+  | {
+      event: 'host_result';
+      host: string;
+      task: string;
+      status: HostStatus;
+      msg?: string;
+      item?: string;
+      delegatedTo?: string;
+      /** What changed or would change (check mode), one line each. */
+      changes?: string[];
+      diff?: FileDiff[];
+      /** The registered result; replaced by a notice when the task has no_log. */
+      result?: Record<string, unknown>;
+      /** True when the task ran in check mode and changes were not applied. */
+      checkMode?: boolean;
+    }
+  | { event: 'debug'; host: string; msg: unknown }
+  | { event: 'warning'; msg: string; host?: string }
+  | { event: 'info'; msg: string }
+  | { event: 'play_end'; name: string }
+  | { event: 'recap'; hosts: Record<string, RecapCounts> };
+
+export type Reporter = (e: HapEvent) => void;
