@@ -1,0 +1,211 @@
+import { join } from 'node:path';
+import { KUBEADM_DEFAULTS, hostFiles, kubeadmLayout, type KubeadmLayoutInput, type PkiHost } from '../pki/kubeadm.ts';
+import { planPki, type PkiIo, type PkiRequest } from '../pki/plan.ts';
+import type { CaSpec, CertSpec, KeyOptions, Usage } from '../pki/types.ts';
+import { sh } from '../transport/quote.ts';
+import type { ModuleContext, ModuleDef } from './types.ts';
+
+interface HostArg {
+  name: string;
+  addresses?: string[];
+}
+
+export interface PkiArgs {
+  dir: string;
+  cas?: Array<{ name: string; cn: string; days?: number }>;
+  certs?: Array<{
+    name: string;
+    ca: string;
+    cn: string;
+    organization?: string[];
+    sans?: { dns?: string[]; ips?: string[] };
+    usages: Usage[];
+    days?: number;
+  }>;
+  /** Expands to kubeadm's full certificate set (added before `cas`/`certs`). */
+  kubeadm?: {
+    etcd_members: HostArg[];
+    control_plane: HostArg[];
+    endpoints?: string[];
+    service_cidr?: string;
+    cluster_domain?: string;
+    extra_sans?: string[];
+    kubelet_client_organization?: string[];
+    apiserver_etcd_client_organization?: string[];
+  };
+  service_account?: boolean;
+  key_type?: 'rsa' | 'ecdsa';
+  key_size?: 2048 | 3072 | 4096;
+  ca_days?: number;
+  cert_days?: number;
+  renew_before_days?: number;
+  rotate?: string[] | 'all';
+}
+
+const strings = { type: 'array', items: { type: 'string' } };
+const days = { type: 'integer', minimum: 1 };
+const hosts = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    properties: { name: { type: 'string', minLength: 1 }, addresses: strings },
+  },
+};
+
+const schema = {
+  type: 'object',
+  required: ['dir'],
+  additionalProperties: false,
+  properties: {
+    dir: { type: 'string', minLength: 1 },
+    cas: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'cn'],
+        additionalProperties: false,
+        properties: { name: { type: 'string', minLength: 1 }, cn: { type: 'string', minLength: 1 }, days },
+      },
+    },
+    certs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'ca', 'cn', 'usages'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          ca: { type: 'string', minLength: 1 },
+          cn: { type: 'string', minLength: 1 },
+          organization: strings,
+          sans: { type: 'object', additionalProperties: false, properties: { dns: strings, ips: strings } },
+          usages: { type: 'array', minItems: 1, items: { enum: ['server', 'client'] } },
+          days,
+        },
+      },
+    },
+    kubeadm: {
+      type: 'object',
+      required: ['etcd_members', 'control_plane'],
+      additionalProperties: false,
+      properties: {
+        etcd_members: hosts,
+        control_plane: hosts,
+        endpoints: strings,
+        service_cidr: { type: 'string' },
+        cluster_domain: { type: 'string' },
+        extra_sans: strings,
+        kubelet_client_organization: strings,
+        apiserver_etcd_client_organization: strings,
+      },
+    },
+    service_account: { type: 'boolean' },
+    key_type: { enum: ['rsa', 'ecdsa'] },
+    key_size: { enum: [2048, 3072, 4096] },
+    ca_days: days,
+    cert_days: days,
+    renew_before_days: { type: 'integer', minimum: 0 },
+    rotate: { anyOf: [{ const: 'all' }, strings] },
+  },
+} as const;
+
+/**
+ * Keeps a kubeadm-layout PKI on the host it runs on (the role delegates it to the
+ * controller, run_once) and issues only what is missing, stale or rotated.
+ */
+export const pkiModule: ModuleDef<PkiArgs> = {
+  name: 'pki',
+  schema,
+  async plan(args, ctx) {
+    if (args.key_type === 'ecdsa') {
+      return { status: 'failed', msg: 'key_type ecdsa is not supported: node-forge cannot build ECDSA certificates; use rsa' };
+    }
+    let request: PkiRequest;
+    try {
+      request = toRequest(args);
+    } catch (e) {
+      return { status: 'failed', msg: (e as Error).message };
+    }
+    const plan = await planPki(request, transportIo(ctx), new Date());
+    if (!args.kubeadm || plan.status === 'failed') return plan;
+    const layout = kubeadmHosts(args.kubeadm);
+    const files = Object.fromEntries(
+      [...new Set([...layout.etcdMembers, ...layout.controlPlane].map((h) => h.name))].map((host) => [
+        host,
+        hostFiles(layout, host).map((f) => ({ ...f, src: join(args.dir, f.src) })),
+      ]),
+    );
+    return { ...plan, result: { ...plan.result, files } };
+  },
+};
+
+/** Module arguments → a PkiRequest with defaults applied. */
+export function toRequest(args: PkiArgs): PkiRequest {
+  const caDays = args.ca_days ?? KUBEADM_DEFAULTS.caDays;
+  const certDays = args.cert_days ?? KUBEADM_DEFAULTS.certDays;
+  const cas: CaSpec[] = [];
+  const certs: CertSpec[] = [];
+  if (args.kubeadm) {
+    const k = args.kubeadm;
+    const layout = kubeadmLayout({
+      ...kubeadmHosts(k),
+      endpoints: k.endpoints ?? [],
+      serviceCidr: k.service_cidr ?? KUBEADM_DEFAULTS.serviceCidr,
+      clusterDomain: k.cluster_domain ?? KUBEADM_DEFAULTS.clusterDomain,
+      extraApiserverSans: k.extra_sans ?? [],
+      caDays,
+      certDays,
+      kubeletClientOrganization: k.kubelet_client_organization ?? [...KUBEADM_DEFAULTS.kubeletClientOrganization],
+      apiserverEtcdClientOrganization: k.apiserver_etcd_client_organization ?? [...KUBEADM_DEFAULTS.apiserverEtcdClientOrganization],
+    });
+    cas.push(...layout.cas);
+    certs.push(...layout.certs);
+  }
+  for (const ca of args.cas ?? []) cas.push({ name: ca.name, cn: ca.cn, days: ca.days ?? caDays });
+  for (const c of args.certs ?? []) {
+    certs.push({
+      name: c.name,
+      ca: c.ca,
+      cn: c.cn,
+      organization: c.organization,
+      sans: { dns: c.sans?.dns ?? [], ips: c.sans?.ips ?? [] },
+      usages: c.usages,
+      days: c.days ?? certDays,
+    });
+  }
+  const key: KeyOptions = { type: 'rsa', bits: args.key_size ?? 2048 };
+  return {
+    dir: args.dir,
+    cas,
+    certs,
+    serviceAccount: args.service_account ?? true,
+    key,
+    renewBeforeDays: args.renew_before_days ?? 30,
+    rotate: args.rotate ?? [],
+  };
+}
+
+function kubeadmHosts(k: NonNullable<PkiArgs['kubeadm']>): Pick<KubeadmLayoutInput, 'etcdMembers' | 'controlPlane'> {
+  const host = (h: HostArg): PkiHost => ({ name: h.name, addresses: h.addresses ?? [] });
+  return { etcdMembers: k.etcd_members.map(host), controlPlane: k.control_plane.map(host) };
+}
+
+/** Reads and writes go through the transport, so check mode and --diff work through the runner. */
+function transportIo(ctx: ModuleContext): PkiIo {
+  const become = ctx.become;
+  return {
+    async read(path) {
+      const buf = await ctx.transport.readFile(path, { become });
+      return buf === null ? undefined : buf.toString('utf8');
+    },
+    async write(path, data, mode) {
+      await ctx.transport.writeFile(path, data, { mode, become });
+    },
+    async mkdirp(dir) {
+      const r = await ctx.transport.exec(sh`mkdir -p ${dir}`, { become });
+      if (r.rc !== 0) throw new Error(`mkdir -p ${dir} failed: ${r.stderr.trim()}`);
+    },
+  };
+}

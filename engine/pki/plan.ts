@@ -1,0 +1,204 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import type { Change, Plan } from '../modules/types.ts';
+import { decide, decideCa } from './decide.ts';
+import { describeCert, inspectCert, type CertInfo } from './inspect.ts';
+import { generateKey, issueCa, issueLeaf } from './issue.ts';
+import type { CaSpec, CertSpec, Decision, DecideOptions, Issued, KeyOptions } from './types.ts';
+
+/** Everything the pki module was asked for, after defaults. */
+export interface PkiRequest {
+  dir: string;
+  cas: CaSpec[];
+  certs: CertSpec[];
+  serviceAccount: boolean;
+  key: KeyOptions;
+  renewBeforeDays: number;
+  rotate: string[] | 'all';
+}
+
+/** File access on the host the PKI lives on (the module maps it onto ctx.transport). */
+export interface PkiIo {
+  read(path: string): Promise<string | undefined>;
+  write(path: string, data: string, mode: number): Promise<void>;
+  mkdirp(dir: string): Promise<void>;
+}
+
+export const SA_NAME = 'sa';
+const KEY_MODE = 0o600;
+const CERT_MODE = 0o644;
+
+/** Reads the PKI directory, decides what to (re-)issue and returns one change per file set. */
+export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Plan> {
+  const problems = validate(req);
+  if (problems.length) return { status: 'failed', msg: problems.join('; ') };
+  const path = (name: string, ext: string): string => join(req.dir, `${name}${ext}`);
+  const readPair = async (name: string) => ({ certPem: await io.read(path(name, '.crt')), keyPem: await io.read(path(name, '.key')) });
+  const opts: DecideOptions = { renewBeforeDays: req.renewBeforeDays, rotate: req.rotate };
+
+  const made = new Set<string>();
+  const ensureDir = async (dir: string): Promise<void> => {
+    if (made.has(dir)) return;
+    await io.mkdirp(dir);
+    made.add(dir);
+  };
+  const writePair = async (name: string, issued: Issued): Promise<void> => {
+    await ensureDir(dirname(path(name, '.crt')));
+    await io.write(path(name, '.key'), issued.keyPem, KEY_MODE);
+    await io.write(path(name, '.crt'), issued.certPem, CERT_MODE);
+  };
+
+  // CA material used to sign leaves: kept CAs are loaded now, re-issued ones when applied
+  const signers = new Map<string, Issued>();
+  const changes: Change[] = [];
+  const issued: string[] = [];
+  const kept: string[] = [];
+  const reissuedCas = new Set<string>();
+
+  for (const ca of req.cas) {
+    const existing = await readPair(ca.name);
+    const d = decideCa(ca, existing, now, opts);
+    if (d.action === 'keep' && existing.certPem && existing.keyPem) {
+      signers.set(ca.name, { certPem: existing.certPem, keyPem: existing.keyPem });
+      kept.push(ca.name);
+      continue;
+    }
+    reissuedCas.add(ca.name);
+    issued.push(ca.name);
+    changes.push({
+      summary: summary(ca.name, d),
+      diff: certDiff(path(ca.name, '.crt'), existing.certPem, caInfo(ca, now), 'self-signed'),
+      apply: async () => {
+        const fresh = issueCa(ca, await generateKey(req.key), now);
+        await writePair(ca.name, fresh);
+        signers.set(ca.name, fresh);
+      },
+    });
+  }
+
+  for (const cert of req.certs) {
+    const existing = await readPair(cert.name);
+    const caPem = signers.get(cert.ca)?.certPem;
+    const d: Decision =
+      reissuedCas.has(cert.ca) || caPem === undefined
+        ? { action: 'issue', reasons: [`CA ${cert.ca} re-issued`] }
+        : decide(cert, { ...existing, caCertPem: caPem }, now, opts);
+    if (d.action === 'keep') {
+      kept.push(cert.name);
+      continue;
+    }
+    issued.push(cert.name);
+    changes.push({
+      summary: summary(cert.name, d),
+      diff: certDiff(path(cert.name, '.crt'), existing.certPem, leafInfo(cert, now), cert.ca),
+      apply: async () => {
+        const signer = signers.get(cert.ca);
+        if (!signer) return { failed: `CA ${cert.ca} was not issued, cannot sign ${cert.name}` };
+        await writePair(cert.name, issueLeaf(cert, await generateKey(req.key), signer, now));
+      },
+    });
+  }
+
+  if (req.serviceAccount) {
+    const keyPem = await io.read(path(SA_NAME, '.key'));
+    const pubPem = await io.read(path(SA_NAME, '.pub'));
+    const d = decideServiceAccount(keyPem, pubPem, opts);
+    if (d.action === 'keep') kept.push(SA_NAME);
+    else {
+      issued.push(SA_NAME);
+      changes.push({
+        summary: summary(SA_NAME, d, 'service-account key pair'),
+        apply: async () => {
+          const key = await generateKey(req.key);
+          await ensureDir(req.dir);
+          await io.write(path(SA_NAME, '.key'), key.privatePem, KEY_MODE);
+          await io.write(path(SA_NAME, '.pub'), key.publicPem, CERT_MODE);
+        },
+      });
+    }
+  }
+
+  const result = { issued, kept };
+  return changes.length ? { status: 'change', changes, result } : { status: 'ok', result };
+}
+
+/** The service-account pair is kept unless missing, unreadable, mismatched or rotated. */
+export function decideServiceAccount(keyPem: string | undefined, pubPem: string | undefined, opts: DecideOptions): Decision {
+  const reasons = opts.rotate === 'all' || opts.rotate.includes(SA_NAME) ? ['rotation requested'] : [];
+  if (keyPem === undefined) reasons.push('key missing');
+  if (pubPem === undefined) reasons.push('public key missing');
+  if (keyPem !== undefined && pubPem !== undefined) {
+    try {
+      const derived = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+      const onDisk = createPublicKey(pubPem).export({ type: 'spki', format: 'der' });
+      if (!derived.equals(onDisk)) reasons.push('public key does not match private key');
+    } catch (e) {
+      reasons.push(`cannot parse key: ${(e as Error).message}`);
+    }
+  }
+  return reasons.length ? { action: 'issue', reasons } : { action: 'keep' };
+}
+
+function summary(name: string, d: Decision, what?: string): string {
+  const reasons = d.action === 'issue' ? d.reasons.join('; ') : '';
+  return `issue ${name}${what ? ` ${what}` : ''} (${reasons})`;
+}
+
+/** A readable before/after of the certificate's fields; keys never appear in diffs. */
+function certDiff(path: string, beforePem: string | undefined, after: CertInfo, issuer: string): Change['diff'] {
+  let before = '';
+  if (beforePem !== undefined) {
+    try {
+      before = describeCert(inspectCert(beforePem), '(on disk)');
+    } catch (e) {
+      before = `${(e as Error).message}\n`;
+    }
+  }
+  return { path, before, after: describeCert(after, issuer) };
+}
+
+function caInfo(ca: CaSpec, now: Date): CertInfo {
+  return { cn: ca.cn, organization: [], dns: [], ips: [], usages: [], isCa: true, notBefore: now, notAfter: addDays(now, ca.days) };
+}
+
+function leafInfo(c: CertSpec, now: Date): CertInfo {
+  return {
+    cn: c.cn,
+    organization: c.organization ?? [],
+    dns: c.sans.dns,
+    ips: c.sans.ips,
+    usages: c.usages,
+    isCa: false,
+    notBefore: now,
+    notAfter: addDays(now, c.days),
+  };
+}
+
+function addDays(d: Date, days: number): Date {
+  return new Date(d.getTime() + days * 86_400_000);
+}
+
+/** Every problem with the request at once; names must stay inside the PKI directory. */
+export function validate(req: PkiRequest): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const caNames = new Set(req.cas.map((c) => c.name));
+  for (const { name } of [...req.cas, ...req.certs]) {
+    if (names.has(name)) problems.push(`${name} is defined twice`);
+    names.add(name);
+    if (!name || isAbsolute(name) || normalize(name) !== name || name.startsWith('..')) {
+      problems.push(`${JSON.stringify(name)} must be a relative path inside dir without ..`);
+    }
+  }
+  if (req.serviceAccount && names.has(SA_NAME)) problems.push(`${SA_NAME} is reserved for the service-account key`);
+  for (const c of req.certs) {
+    if (!caNames.has(c.ca)) problems.push(`${c.name}: unknown CA ${c.ca} (known: ${[...caNames].join(', ') || 'none'})`);
+    if (c.usages.length === 0) problems.push(`${c.name}: usages must not be empty`);
+  }
+  if (req.rotate !== 'all') {
+    for (const r of req.rotate) {
+      if (!names.has(r) && !(req.serviceAccount && r === SA_NAME)) problems.push(`rotate: unknown certificate ${r}`);
+    }
+  }
+  return problems;
+}
