@@ -47,7 +47,7 @@ export async function loadInventory(path: string): Promise<Inventory> {
       errors.push(...addVarsFiles(inventory, kind, vdocs));
     }
   }
-  if (errors.length || !inventory) throw new HapErrors(errors);
+  if (errors.length || !inventory) throw new HapErrors(inReadingOrder(errors));
   return inventory;
 }
 
@@ -94,4 +94,17 @@ async function treeFiles(dir: string): Promise<string[]> {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Errors grouped by file (first seen first), then by line and column. */
+function inReadingOrder(errors: HapError[]): HapError[] {
+  const fileRank = new Map<string, number>();
+  for (const e of errors) if (e.pos && !fileRank.has(e.pos.file)) fileRank.set(e.pos.file, fileRank.size);
+  const key = (e: HapError): [number, number, number] =>
+    e.pos ? [fileRank.get(e.pos.file) ?? 0, e.pos.line, e.pos.col] : [-1, 0, 0];
+  return [...errors].sort((a, b) => {
+    const [fa, la, ca] = key(a);
+    const [fb, lb, cb] = key(b);
+    return fa - fb || la - lb || ca - cb;
+  });
 }

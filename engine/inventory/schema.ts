@@ -36,8 +36,8 @@ interface Where {
 }
 
 /** Names the node an instancePath points at, in inventory terms. */
-function describePath(segments: string[], root: Kind, file: string): Where {
-  let where: Where = root === 'varsfile' ? { kind: 'varsfile', desc: file } : { kind: 'inventory', desc: 'the inventory' };
+function describePath(segments: string[], root: Kind): Where {
+  let where: Where = root === 'varsfile' ? { kind: 'varsfile', desc: 'a vars file' } : { kind: 'inventory', desc: 'the inventory' };
   let group = '';
   let host = '';
   for (const s of segments) {
@@ -100,7 +100,7 @@ function toHapErrors(root: unknown, errors: ErrorObject[], kind: Kind, file: str
       .slice(1)
       .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const { parent, value } = walk(root, segments);
-    const where = describePath(segments, kind, file);
+    const where = describePath(segments, kind);
     const last = segments[segments.length - 1];
     const pos = (last === undefined ? posOf(root) : posOf(parent, last)) ?? { file, line: 1, col: 1 };
     switch (e.keyword) {
@@ -115,7 +115,7 @@ function toHapErrors(root: unknown, errors: ErrorObject[], kind: Kind, file: str
         const key = String(e.params.propertyName);
         out.push(
           new HapError(
-            `invalid variable name '${key}' in ${where.desc}: use letters, digits and _, not starting with a digit`,
+            `invalid variable name '${key}' in ${where.kind === 'varsfile' ? 'this vars file' : where.desc}: use letters, digits and _, not starting with a digit`,
             keyPosOf(value, key) ?? pos,
           ),
         );
