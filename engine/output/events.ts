@@ -25,7 +25,9 @@ export type HapEvent =
       task: string;
       status: HostStatus;
       msg?: string;
+      /** Set on the per-item results of a loop; the task's summary result has `loop: true`. */
       item?: string;
+      loop?: boolean;
       delegatedTo?: string;
       /** What changed or would change (check mode), one line each. */
       changes?: string[];

@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import { loadInventory, type Inventory } from '../inventory/index.ts';
+import { loadPlaybook } from '../playbook/load.ts';
+import type { Playbook } from '../playbook/types.ts';
+import { HapError, HapErrors } from '../source/errors.ts';
+
+/** Ansible's implicit localhost: usable by name without being in the inventory (not in `all`). */
+export function addImplicitLocalhost(inv: Inventory): void {
+  if (inv.hosts.has('localhost')) return;
+  inv.hosts.set('localhost', { name: 'localhost', groups: [], vars: { ansible_connection: 'local' }, varPos: {} } as never);
+}
+
+const asErrors = (e: unknown): HapError[] => {
+  if (e instanceof HapErrors) return e.errors;
+  if (e instanceof HapError) return [e];
+  throw e;
+};
+
+/** Loads inventory and playbook, collecting every error of both before failing. */
+export async function loadBoth(playbookFile: string | undefined, inventoryPath: string | undefined): Promise<{ playbook?: Playbook; inventory: Inventory }> {
+  const errors: HapError[] = [];
+  let inventory: Inventory | undefined;
+  let playbook: Playbook | undefined;
+  if (!inventoryPath) errors.push(new HapError('no inventory given: use -i INVENTORY (a YAML file or a directory)'));
+  else {
+    try {
+      inventory = await loadInventory(resolve(inventoryPath));
+      addImplicitLocalhost(inventory);
+    } catch (e) {
+      errors.push(...asErrors(e));
+    }
+  }
+  if (playbookFile) {
+    try {
+      playbook = await loadPlaybook(playbookFile);
+    } catch (e) {
+      errors.push(...asErrors(e));
+    }
+  }
+  if (errors.length) throw new HapErrors(errors);
+  return { playbook, inventory: inventory! };
+}

@@ -1,0 +1,65 @@
+import { HapError, HapErrors } from '../source/errors.ts';
+import { parseRunArgs } from './args.ts';
+import { EXIT } from './exit-codes.ts';
+import { inventoryCommand, validateCommand, varsCommand } from './inspect.ts';
+import { runCommand, type Io } from './run.ts';
+
+const HELP = `hap — agentless playbooks for highly-available Kubernetes control planes
+
+  hap run PLAYBOOK -i INVENTORY [--limit P] [--tags T] [--skip-tags T] [--check] [--diff]
+          [-e k=v | -e @file.yml] [--forks N] [-v|-vv] [--list-hosts] [--list-tasks]
+          [--syntax-check] [--output pretty|json]
+  hap validate PLAYBOOK -i INVENTORY
+  hap inventory -i INVENTORY --list | --graph | --host HOST
+  hap vars -i INVENTORY --host HOST [--explain NAME] [PLAYBOOK]
+  hap lab up|down|status|kill|stop|start|partition|heal|freeze|thaw|exec|debs ...
+  hap molecule test|converge|verify|destroy|login SCENARIO|--all
+`;
+
+/** Turns errors into messages and exit codes; the only place that does. */
+export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  const cmd = argv[0];
+  const ac = new AbortController();
+  const onInt = () => ac.abort(new Error('interrupted'));
+  process.once('SIGINT', onInt);
+  try {
+    if (cmd === 'lab') return await (await import('../lab/cli.ts')).labMain(argv.slice(1));
+    if (cmd === 'molecule') return await (await import('../molecule/cli.ts')).moleculeMain(argv.slice(1), io);
+    if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      io.out(HELP);
+      return cmd ? EXIT.ok : EXIT.badOptions;
+    }
+    const a = parseRunArgs(argv);
+    switch (cmd) {
+      case 'run':
+        return await runCommand(a, io, ac.signal);
+      case 'validate':
+        return await validateCommand(a, io);
+      case 'inventory':
+        return await inventoryCommand(a, io);
+      case 'vars':
+        return await varsCommand(a, io);
+      default:
+        io.err(`unknown command '${cmd}'\n${HELP}`);
+        return EXIT.badOptions;
+    }
+  } catch (e) {
+    if (ac.signal.aborted) {
+      io.err('interrupted');
+      return EXIT.interrupted;
+    }
+    if (e instanceof HapErrors) {
+      for (const x of e.errors) io.err(`ERROR: ${x.toString()}`);
+      io.err(`${e.errors.length} error${e.errors.length === 1 ? '' : 's'}; nothing was run`);
+      return EXIT.error;
+    }
+    if (e instanceof HapError) {
+      io.err(`ERROR: ${e.toString()}`);
+      return EXIT.error;
+    }
+    io.err(`unexpected error: ${(e as Error).stack ?? String(e)}`);
+    return EXIT.unexpected;
+  } finally {
+    process.removeListener('SIGINT', onInt);
+  }
+}

@@ -1,0 +1,49 @@
+import type { Inventory } from '../inventory/index.ts';
+import type { HapEvent, Reporter } from '../output/events.ts';
+import type { TransportFactory } from '../transport/types.ts';
+import type { ExtraVars } from '../vars/ladder.ts';
+
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  tags: string[];
+  skipTags: string[];
+  limit?: string;
+  extra: ExtraVars;
+  verbosity: number;
+}
+
+/** Everything a run needs, passed explicitly (no globals), so tests swap any part. */
+export interface RunContext {
+  options: RunOptions;
+  inventory: Inventory;
+  /** Makes the transport for a host by its connection type. */
+  transports: { local: TransportFactory; ssh: TransportFactory };
+  emit: Reporter;
+  signal: AbortSignal;
+  /** Waits (retries' delay, pause); tests may replace it. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  now: () => number;
+}
+
+export function defaultOptions(partial: Partial<RunOptions> = {}): RunOptions {
+  return { check: false, diff: false, forks: 20, tags: [], skipTags: [], extra: { values: {}, sources: {} }, verbosity: 0, ...partial };
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export type { HapEvent };

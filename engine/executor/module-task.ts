@@ -1,0 +1,158 @@
+import { findModule } from '../modules/registry.ts';
+import type { ModuleContext, Plan } from '../modules/types.ts';
+import type { ModuleTask } from '../playbook/types.ts';
+import { validate } from '../schemas/ajv.ts';
+import { HapError, formatPos } from '../source/errors.ts';
+import { UnreachableError, type Become, type Transport } from '../transport/types.ts';
+import { evaluate, evaluateCondition } from '../vars/expr.ts';
+import { renderString, renderValue } from '../vars/template.ts';
+import { findFile } from './files.ts';
+import type { HostState } from './host.ts';
+import type { PlayEnv } from './play-env.ts';
+import { combineLoop, registered, result, type TaskResult } from './result.ts';
+
+/** Where the task runs: its own host, or the `delegate_to` target (vars stay the host's). */
+async function target(env: PlayEnv, task: ModuleTask, vars: Record<string, unknown>): Promise<{ transport: Transport; state: HostState; name?: string }> {
+  const own = env.hosts.get(vars.inventory_hostname as string)!;
+  if (!task.delegateTo) return { transport: await own.open(env.ctx), state: own };
+  const name = renderString(task.delegateTo, vars, { name: 'delegate_to', pos: task.pos });
+  const state = env.hosts.get(name);
+  if (!state) throw new HapError(`delegate_to: host '${name}' is not in the inventory`, task.pos);
+  return { transport: await state.open(env.ctx), state, name };
+}
+
+function become(env: PlayEnv, task: ModuleTask, vars: Record<string, unknown>): Become | undefined {
+  const on = task.become ?? env.play.become ?? (vars.ansible_become === true || vars.ansible_become === 'true');
+  if (!on) return undefined;
+  const user = task.becomeUser ?? env.play.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? 'root';
+  const pw = (vars.ansible_become_password ?? vars.ansible_become_pass) as string | undefined;
+  return { user, method: 'sudo', ...(pw !== undefined ? { password: String(pw) } : {}) };
+}
+
+/** Plans and (unless check mode) applies one module call: one attempt of one item. */
+async function attempt(env: PlayEnv, task: ModuleTask, vars: Record<string, unknown>): Promise<TaskResult> {
+  const mod = findModule(task.module)!;
+  const args = renderValue(task.args, vars, { name: formatPos(task.pos), pos: task.pos }) as Record<string, unknown>;
+  const errs = validate(mod.schema, args, task.module);
+  if (errs.length) return result('failed', `invalid arguments for ${task.module} (${formatPos(task.pos)}): ${errs.map((e) => e.message).join('; ')}`);
+  const { transport, state } = await target(env, task, vars);
+  const mctx: ModuleContext = {
+    host: vars.inventory_hostname as string,
+    transport,
+    facts: state.facts!,
+    become: become(env, task, vars),
+    vars,
+    evaluate: (expr) => evaluate(expr, vars, task.pos),
+    render: (text, name) => renderString(text, vars, { name }),
+    findFile: (kind, name) => findFile(kind, name, task.origin, env.playbook.dir),
+    signal: env.ctx.signal,
+  };
+  const plan: Plan = await mod.plan(args, mctx);
+  if (plan.status === 'ok') return result('ok', plan.msg, plan.result ?? {});
+  if (plan.status === 'failed') return result('failed', plan.msg, plan.result ?? {});
+  if (plan.status === 'skipped') return result('skipped', plan.msg, plan.result ?? {});
+  const r: TaskResult = { status: 'changed', msg: plan.msg, changes: plan.changes.map((c) => c.summary), diff: [], data: { ...(plan.result ?? {}) } };
+  if (env.ctx.options.diff) r.diff = plan.changes.flatMap((c) => (c.diff ? [c.diff] : []));
+  const check = env.ctx.options.check && task.checkMode !== false;
+  if (check) {
+    r.checkMode = true;
+    // a command's outcome cannot be predicted: report it as skipped, like Ansible
+    if (plan.changes.every((c) => c.opaque)) return { ...r, status: 'skipped', msg: `check mode: would ${r.changes.join('; ')}` };
+    return r;
+  }
+  try {
+    for (const c of plan.changes) {
+      const out = await c.apply();
+      if (out?.result) Object.assign(r.data, out.result);
+      if (out?.failed) return { ...r, status: 'failed', msg: out.failed };
+    }
+  } finally {
+    state.facts?.invalidate();
+  }
+  return r;
+}
+
+/** One item: when, then attempts with until/retries, then changed_when/failed_when. */
+async function runItem(env: PlayEnv, task: ModuleTask, host: string, locals: Record<string, unknown>): Promise<TaskResult> {
+  const vars = env.varsFor(host, task, locals);
+  if (task.when.length && !evaluateCondition(task.when, vars, task.pos)) return result('skipped', 'conditional result was false', { skip_reason: 'Conditional result was False' });
+  const tries = task.until ? Math.max(1, task.retries + 1) : 1;
+  let r: TaskResult = result('failed', 'not run');
+  for (let n = 1; n <= tries; n++) {
+    r = await attempt(env, task, vars);
+    if (r.status === 'skipped' && r.checkMode) return r;
+    const reg = registered(r);
+    const withResult = task.register ? env.varsFor(host, task, { ...locals, [task.register]: reg }) : vars;
+    if (task.changedWhen && r.status !== 'failed') {
+      r.status = evaluateCondition(task.changedWhen, withResult, task.pos) ? 'changed' : 'ok';
+    }
+    if (task.failedWhen) {
+      const failed = evaluateCondition(task.failedWhen, withResult, task.pos);
+      if (failed) r = { ...r, status: 'failed', msg: r.msg ?? `failed_when: ${task.failedWhen.join(' and ')}` };
+      else if (r.status === 'failed') r = { ...r, status: r.changes.length ? 'changed' : 'ok' };
+    }
+    if (!task.until) break;
+    if (r.status !== 'failed' && evaluateCondition(task.until, withResult, task.pos)) break;
+    r.data.attempts = n;
+    if (n < tries) await env.ctx.sleep(task.delay * 1000, env.ctx.signal);
+    else r = { ...r, status: 'failed', msg: `until '${task.until.join(' and ')}' still false after ${tries} attempts${r.msg ? `: ${r.msg}` : ''}` };
+  }
+  return r;
+}
+
+function label(task: ModuleTask, item: unknown, vars: Record<string, unknown>): string {
+  if (task.loopLabel) return String(renderValue(task.loopLabel, vars, { name: 'loop_control.label', pos: task.pos }));
+  return typeof item === 'object' ? JSON.stringify(item) : String(item);
+}
+
+/** Runs a module task on one host, emitting its results; returns the summary result. */
+export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string): Promise<TaskResult> {
+  const emit = (r: TaskResult, item?: string, loop?: boolean) =>
+    env.ctx.emit({
+      event: 'host_result',
+      host,
+      task: task.name,
+      status: r.status,
+      msg: task.noLog && r.status !== 'skipped' ? 'output hidden by no_log' : r.msg,
+      item,
+      loop,
+      changes: r.changes.length ? r.changes : undefined,
+      diff: r.diff.length ? (task.noLog ? [] : r.diff) : undefined,
+      result: task.noLog ? { censored: 'the output has been hidden due to the fact that no_log: true was specified for this result' } : r.data,
+      checkMode: r.checkMode,
+      ...(task.delegateTo ? { delegatedTo: task.delegateTo } : {}),
+    });
+  const guard = async (fn: () => Promise<TaskResult>): Promise<TaskResult> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof UnreachableError) return result('unreachable', e.message);
+      if (e instanceof HapError) return result('failed', e.toString());
+      throw e;
+    }
+  };
+  let final: TaskResult;
+  if (task.loop === undefined) {
+    final = await guard(() => runItem(env, task, host, {}));
+  } else {
+    const items = await guard(async () => {
+      const vars = env.varsFor(host, task);
+      const list = renderValue(task.loop, vars, { name: 'loop', pos: task.pos });
+      if (!Array.isArray(list)) throw new HapError(`loop must be a list, got ${typeof list}`, task.pos);
+      const out: TaskResult[] = [];
+      for (let i = 0; i < list.length; i++) {
+        const locals = { [task.loopVar]: list[i], ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length } };
+        const r = await guard(() => runItem(env, task, host, locals));
+        emit(r, label(task, list[i], env.varsFor(host, task, locals)));
+        out.push(r);
+        if (r.status === 'unreachable') break;
+      }
+      return combineLoop(out);
+    });
+    final = items;
+  }
+  if (final.status === 'failed' && task.ignoreErrors) final = { ...final, status: 'ignored' };
+  if (final.status === 'unreachable' && task.ignoreUnreachable) final = { ...final, status: 'ignored' };
+  emit(final, undefined, task.loop !== undefined || undefined);
+  return final;
+}

@@ -1,0 +1,77 @@
+import { groupsMagic } from '../inventory/index.ts';
+import type { Play, Playbook, TaskBase } from '../playbook/types.ts';
+import { lazyMap, lazyScope } from '../vars/lazy.ts';
+import { mergeVars } from '../vars/ladder.ts';
+import type { RunContext } from './context.ts';
+import type { HostState } from './host.ts';
+import { dirname } from 'node:path';
+
+/** What the tasks of one play share: its hosts, the current batch and the variable scopes. */
+export class PlayEnv {
+  batch: string[] = [];
+  readonly validatedRoles = new Set<string>();
+  /** Loop variables of an enclosing include, per host. */
+  readonly includeLocals = new Map<string, Record<string, unknown>>();
+  /** Set by any_errors_fatal or end_play: the play stops after the current task. */
+  aborted?: string;
+  private groups?: Record<string, string[]>;
+  private hostvarsCache?: Record<string, unknown>;
+
+  constructor(
+    readonly ctx: RunContext,
+    readonly playbook: Playbook,
+    readonly play: Play,
+    readonly hosts: Map<string, HostState>,
+    readonly playHosts: string[],
+  ) {}
+
+  /** Drops per-task caches (hostvars see the newest runtime vars of other hosts). */
+  step(): void {
+    this.hostvarsCache = undefined;
+  }
+
+  activeBatch(): string[] {
+    return this.batch.filter((h) => this.hosts.get(h)?.active);
+  }
+
+  private magic(host: string, task?: TaskBase): Record<string, unknown> {
+    const inv = this.ctx.inventory;
+    this.groups ??= groupsMagic(inv);
+    this.hostvarsCache ??= lazyMap([...inv.hosts.keys()], (h) => this.varsFor(h, undefined, {}, false));
+    const h = inv.hosts.get(host);
+    const role = task?.origin.role;
+    const state = this.hosts.get(host);
+    return {
+      inventory_hostname: host,
+      inventory_hostname_short: host.split('.')[0],
+      groups: this.groups,
+      group_names: (h?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped'),
+      hostvars: this.hostvarsCache,
+      ansible_play_batch: this.activeBatch(),
+      ansible_play_hosts: this.playHosts.filter((x) => this.hosts.get(x)?.active),
+      ansible_play_hosts_all: this.playHosts,
+      playbook_dir: this.playbook.dir,
+      inventory_file: inv.source,
+      inventory_dir: dirname(inv.source),
+      ansible_check_mode: this.ctx.options.check,
+      ansible_diff_mode: this.ctx.options.diff,
+      ansible_facts: state?.gathered ?? {},
+      ...(role ? { role_path: role.path, role_name: role.name } : {}),
+    };
+  }
+
+  /** The variables a task sees on a host (ladder + facts + magic + loop locals). */
+  varsFor(host: string, task?: TaskBase, locals: Record<string, unknown> = {}, withPlay = true): Record<string, unknown> {
+    const state = this.hosts.get(host);
+    const { vars, origins } = mergeVars({
+      inventory: this.ctx.inventory,
+      host,
+      play: withPlay ? this.play : undefined,
+      roleEntry: task?.roleEntry,
+      taskVars: task?.vars,
+      runtime: state?.runtime,
+      extra: this.ctx.options.extra,
+    });
+    return lazyScope(vars, origins, { ...this.magic(host, task), ...this.includeLocals.get(host), ...locals }, state?.gathered ?? {});
+  }
+}

@@ -1,0 +1,117 @@
+import { applyLimit, selectHosts } from '../inventory/index.ts';
+import type { Play, Playbook } from '../playbook/types.ts';
+import { HapError } from '../source/errors.ts';
+import { UnreachableError } from '../transport/types.ts';
+import { batches, exceedsFailPercentage } from './batches.ts';
+import { connectionInfo } from './connection.ts';
+import type { RunContext } from './context.ts';
+import { gatherFact } from './gather.ts';
+import { runHandlers } from './handlers.ts';
+import { HostState } from './host.ts';
+import { PlayEnv } from './play-env.ts';
+import { account, runList } from './tasks.ts';
+import { result } from './result.ts';
+
+export interface RunSummary {
+  hosts: Map<string, HostState>;
+  /** Set when a play stopped early (any_errors_fatal, max_fail_percentage, a refused batch). */
+  aborted?: string;
+}
+
+/** The hosts a play targets: its pattern, narrowed by --limit. */
+export function playHosts(ctx: RunContext, play: Play): string[] {
+  return applyLimit(ctx.inventory, selectHosts(ctx.inventory, play.hosts), ctx.options.limit);
+}
+
+function hostState(ctx: RunContext, playbook: Playbook, play: Play, states: Map<string, HostState>, name: string): HostState {
+  let s = states.get(name);
+  if (!s) {
+    s = new HostState(name, () => {
+      // connection variables come from the host's own variables (ladder without task scope)
+      const env = new PlayEnv(ctx, playbook, play, states, []);
+      const vars = env.varsFor(name);
+      const pick: Record<string, unknown> = {};
+      for (const k of Object.keys(vars)) if (k.startsWith('ansible_') || k.startsWith('hap_')) pick[k] = vars[k];
+      return connectionInfo(name, pick, play.connection);
+    });
+    states.set(name, s);
+  }
+  return s;
+}
+
+async function gather(env: PlayEnv, hosts: string[]): Promise<void> {
+  env.ctx.emit({ event: 'task_start', name: 'Gathering Facts', pos: env.play.pos });
+  await Promise.all(
+    hosts.map(async (h) => {
+      const s = env.hosts.get(h)!;
+      let r;
+      try {
+        await s.open(env.ctx);
+        s.gathered = { ...(await s.facts!.get(gatherFact)) };
+        r = result('ok');
+      } catch (e) {
+        if (e instanceof UnreachableError) r = result('unreachable', e.message);
+        else r = result('failed', `gathering facts failed: ${(e as Error).message}`);
+      }
+      account(s, r);
+      env.ctx.emit({ event: 'host_result', host: h, task: 'Gathering Facts', status: r.status, msg: r.msg });
+    }),
+  );
+}
+
+async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: Map<string, HostState>): Promise<string | undefined> {
+  const all = playHosts(ctx, play);
+  for (const h of all) hostState(ctx, playbook, play, states, h).ended = false;
+  ctx.emit({ event: 'play_start', name: play.name, hosts: all });
+  const env = new PlayEnv(ctx, playbook, play, states, all);
+  const live = all.filter((h) => states.get(h)!.active);
+  if (live.length === 0) {
+    ctx.emit({ event: 'warning', msg: `play '${play.name}': no hosts matched` });
+    return undefined;
+  }
+  let index = 0;
+  for (const batch of batches(live, play.serial)) {
+    env.batch = batch;
+    ctx.emit({ event: 'batch_start', index: index++, hosts: batch });
+    if (play.gatherFacts) await gather(env, batch.filter((h) => states.get(h)!.active));
+    for (const section of [play.preTasks, play.tasks, play.postTasks]) {
+      if (env.aborted) break;
+      await runList(env, section, batch);
+      await runHandlers(env, batch);
+    }
+    const failed = batch.filter((h) => !states.get(h)!.active && !states.get(h)!.ended).length;
+    if (env.aborted) return env.aborted;
+    if (failed === batch.length) return `every host of batch ${index} failed; stopping the play`;
+    if (exceedsFailPercentage(failed, batch.length, play.maxFailPercentage)) {
+      return `max_fail_percentage ${play.maxFailPercentage}% exceeded in batch ${index} (${failed} of ${batch.length} failed)`;
+    }
+  }
+  ctx.emit({ event: 'play_end', name: play.name });
+  return undefined;
+}
+
+/** Runs every play in order; returns per-host state for the recap and exit code. */
+export async function runPlaybook(ctx: RunContext, playbook: Playbook): Promise<RunSummary> {
+  const states = new Map<string, HostState>();
+  ctx.emit({ event: 'playbook_start', playbook: playbook.file, check: ctx.options.check });
+  let aborted: string | undefined;
+  try {
+    for (const play of playbook.plays) {
+      aborted = await runPlay(ctx, playbook, play, states);
+      if (aborted) {
+        ctx.emit({ event: 'warning', msg: `play '${play.name}' stopped: ${aborted}` });
+        break;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof HapError)) throw e;
+    aborted = e.toString();
+    ctx.emit({ event: 'warning', msg: aborted });
+  } finally {
+    await Promise.all([...states.values()].map((s) => s.close()));
+  }
+  const hosts: Record<string, HostState['counts']> = {};
+  for (const [name, s] of states) hosts[name] = s.counts;
+  ctx.emit({ event: 'recap', hosts });
+  return { hosts: states, aborted };
+}

@@ -1,0 +1,270 @@
+import { access } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { validate } from '../schemas/ajv.ts';
+import type { SourcePos } from '../source/errors.ts';
+import { keyPosOf, posOf } from '../source/yaml.ts';
+import { findModule } from '../modules/registry.ts';
+import { parseExpr } from '../vars/expr.ts';
+import { checkTemplate, isTemplated } from '../vars/template.ts';
+import type { LoadContext } from './context.ts';
+import { TASK_KEYWORDS } from './schema.ts';
+import type { BlockTask, IncludeTask, ModuleTask, Origin, RoleEntry, Task, TaskBase } from './types.ts';
+
+const TASK_SCHEMA = { type: 'object', properties: TASK_KEYWORDS };
+const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role']);
+const META_ACTIONS = new Set(['flush_handlers', 'end_play', 'end_host', 'noop', 'clear_facts', 'refresh_inventory', 'end_batch']);
+
+/** A notify reference, resolved against the play's handlers once they are all loaded. */
+export interface PendingNotify {
+  task: ModuleTask;
+  name: string;
+  pos?: SourcePos;
+}
+
+/** What a task list inherits from where it is written. */
+export interface Scope {
+  origin: Origin;
+  tags: string[];
+  roleEntry?: RoleEntry;
+  /** Vars of enclosing blocks/imports; a task's own vars win over them (lexical scope). */
+  vars: Record<string, unknown>;
+  notifies: PendingNotify[];
+  /** Loads a role by name for include_role/import_role (set by the play loader). */
+  loadRole: (name: string, params: Record<string, unknown>, pos: SourcePos | undefined, scope: Scope, tasksFrom?: string) => Promise<Task[]>;
+}
+
+const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+function conditions(ctx: LoadContext, raw: unknown, pos: SourcePos | undefined): string[] {
+  const out: string[] = [];
+  for (const c of raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) {
+    const src = typeof c === 'boolean' ? (c ? 'true' : 'false') : String(c);
+    try {
+      parseExpr(src, pos);
+      out.push(src);
+    } catch (e) {
+      ctx.add([e as never]);
+    }
+  }
+  return out;
+}
+
+/** Checks template syntax in every string of a value (load time; variables come later). */
+export function checkTemplates(ctx: LoadContext, value: unknown, container: unknown, key: string | number | undefined): void {
+  if (typeof value === 'string') {
+    if (!isTemplated(value)) return;
+    try {
+      checkTemplate(value, { name: posOf(container, key)?.file ?? 'value', pos: posOf(container, key) });
+    } catch (e) {
+      ctx.add([e as never]);
+    }
+  } else if (Array.isArray(value)) value.forEach((v, i) => checkTemplates(ctx, v, value, i));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) checkTemplates(ctx, v, value, k);
+}
+
+function base(ctx: LoadContext, raw: Record<string, unknown>, scope: Scope, name: string): TaskBase {
+  const pos = posOf(raw) ?? { file: scope.origin.file, line: 0, col: 0 };
+  const bool = (k: string) => raw[k] === true || raw[k] === 'true' || raw[k] === 'yes';
+  if (raw.vars) checkTemplates(ctx, raw.vars, raw, 'vars');
+  return {
+    id: ctx.id(),
+    name,
+    pos,
+    origin: scope.origin,
+    when: conditions(ctx, raw.when, posOf(raw, 'when')),
+    tags: [...new Set([...scope.tags, ...list(raw.tags)])],
+    vars: { ...scope.vars, ...((raw.vars as Record<string, unknown>) ?? {}) },
+    become: raw.become === undefined ? undefined : bool('become'),
+    becomeUser: raw.become_user as string | undefined,
+    delegateTo: raw.delegate_to as string | undefined,
+    runOnce: bool('run_once'),
+    noLog: bool('no_log'),
+    ignoreErrors: bool('ignore_errors'),
+    ignoreUnreachable: bool('ignore_unreachable'),
+    checkMode: raw.check_mode === undefined ? undefined : bool('check_mode'),
+    environment: raw.environment as Record<string, unknown> | undefined,
+    anyErrorsFatal: raw.any_errors_fatal as boolean | undefined,
+    roleEntry: scope.roleEntry,
+  };
+}
+
+/** Parses a task list; every error goes to ctx (reported together), bad tasks are dropped. */
+export async function parseTasks(ctx: LoadContext, raw: unknown, scope: Scope): Promise<Task[]> {
+  if (raw === null || raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    ctx.error('a task list must be a YAML list', posOf(raw));
+    return [];
+  }
+  const out: Task[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const item = raw[i];
+    if (!item || typeof item !== 'object' || Array.isArray(item)) {
+      ctx.error('a task must be a mapping', posOf(raw, i));
+      continue;
+    }
+    const task = await parseTask(ctx, item as Record<string, unknown>, scope);
+    if (task) out.push(task);
+  }
+  return out;
+}
+
+async function parseTask(ctx: LoadContext, raw: Record<string, unknown>, scope: Scope): Promise<Task | undefined> {
+  const actionKeys = Object.keys(raw).filter((k) => !(k in TASK_KEYWORDS));
+  ctx.add(validate(TASK_SCHEMA, raw, 'task', (v) => typeof v === 'string' && isTemplated(v)));
+  if ('block' in raw) {
+    for (const k of actionKeys) ctx.error(`unknown key '${k}' in a block (a block holds tasks under block/rescue/always)`, keyPosOf(raw, k));
+    const b: BlockTask = {
+      ...base(ctx, raw, scope, String(raw.name ?? 'block')),
+      kind: 'block',
+      block: [],
+      rescue: [],
+      always: [],
+    };
+    const inner: Scope = { ...scope, tags: b.tags, vars: b.vars };
+    b.block = await parseTasks(ctx, raw.block, inner);
+    b.rescue = await parseTasks(ctx, raw.rescue, inner);
+    b.always = await parseTasks(ctx, raw.always, inner);
+    return b;
+  }
+  for (const k of ['rescue', 'always'] as const) if (k in raw) ctx.error(`'${k}' is only valid with 'block'`, keyPosOf(raw, k));
+  if (actionKeys.length === 0) {
+    ctx.error('task has no module (expected one key naming a module, e.g. `command:`)', posOf(raw));
+    return undefined;
+  }
+  if (actionKeys.length > 1) {
+    const unknown = actionKeys.filter((k) => !findModule(k) && !INCLUDES.has(k) && k !== 'meta');
+    const bad = unknown[0] ?? actionKeys[1]!;
+    ctx.error(
+      unknown.length ? `unknown key '${bad}' (not a task keyword nor a module)` : `task names more than one module: ${actionKeys.join(', ')}`,
+      keyPosOf(raw, bad),
+    );
+    return undefined;
+  }
+  const action = actionKeys[0]!;
+  const actionPos = keyPosOf(raw, action);
+  if (INCLUDES.has(action)) return parseInclude(ctx, raw, action, scope);
+  if (action === 'meta') {
+    const a = String(raw.meta);
+    if (!META_ACTIONS.has(a)) ctx.error(`unknown meta action '${a}'`, posOf(raw, 'meta'));
+    return { ...base(ctx, raw, scope, String(raw.name ?? `meta: ${a}`)), kind: 'meta', action: a as never };
+  }
+  const mod = findModule(action);
+  if (!mod) {
+    ctx.error(`unknown module '${action}'`, actionPos);
+    return undefined;
+  }
+  let args: unknown = raw[action];
+  if (typeof args === 'string' || args === null) {
+    if (mod.freeForm) args = args === null ? {} : { [mod.freeForm]: args };
+    else if (args === null) args = {};
+    else args = parseKeyValues(args);
+  }
+  if (raw.args && typeof args === 'object') args = { ...(raw.args as object), ...(args as object) };
+  if (typeof args !== 'object' || Array.isArray(args)) {
+    ctx.error(`arguments of '${action}' must be a mapping`, posOf(raw, action));
+    return undefined;
+  }
+  checkTemplates(ctx, args, raw, action);
+  // load-time check: types of templated values are checked again after templating
+  ctx.add(validate(mod.schema, args, action, (v) => typeof v === 'string' && isTemplated(v)).map((e) => withPos(e, posOf(raw, action))));
+  const lc = (raw.loop_control ?? {}) as Record<string, unknown>;
+  const t: ModuleTask = {
+    ...base(ctx, raw, scope, String(raw.name ?? action)),
+    kind: 'module',
+    module: mod.name,
+    args,
+    loop: raw.loop ?? raw.with_items,
+    loopVar: String(lc.loop_var ?? 'item'),
+    loopLabel: lc.label as string | undefined,
+    register: raw.register as string | undefined,
+    notify: [],
+    changedWhen: raw.changed_when === undefined ? undefined : conditions(ctx, raw.changed_when, posOf(raw, 'changed_when')),
+    failedWhen: raw.failed_when === undefined ? undefined : conditions(ctx, raw.failed_when, posOf(raw, 'failed_when')),
+    until: raw.until === undefined ? undefined : conditions(ctx, raw.until, posOf(raw, 'until')),
+    retries: Number(raw.retries ?? (raw.until ? 3 : 0)),
+    delay: Number(raw.delay ?? 5),
+  };
+  if (t.loop !== undefined) checkTemplates(ctx, t.loop, raw, raw.loop !== undefined ? 'loop' : 'with_items');
+  const notify = raw.notify;
+  list(notify).forEach((name, i) => scope.notifies.push({ task: t, name, pos: Array.isArray(notify) ? posOf(notify, i) : posOf(raw, 'notify') }));
+  return t;
+}
+
+function withPos<E extends { pos?: SourcePos }>(e: E, fallback: SourcePos | undefined): E {
+  if (!e.pos && fallback) (e as { pos?: SourcePos }).pos = fallback;
+  return e;
+}
+
+/** `copy: src=a dest=b` → { src: 'a', dest: 'b' } (Ansible's key=value form). */
+export function parseKeyValues(s: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /(\w+)=("([^"]*)"|'([^']*)'|(\S+))/g;
+  for (const m of s.matchAll(re)) out[m[1]!] = m[3] ?? m[4] ?? m[5] ?? '';
+  return out;
+}
+
+async function parseInclude(ctx: LoadContext, raw: Record<string, unknown>, action: string, scope: Scope): Promise<Task | undefined> {
+  const arg = raw[action];
+  const pos = posOf(raw, action);
+  const isImport = action.startsWith('import_');
+  const b = base(ctx, raw, scope, String(raw.name ?? action));
+  let tasks: Task[];
+  if (action.endsWith('_role')) {
+    const spec = (typeof arg === 'string' ? { name: arg } : arg) as Record<string, unknown> | null;
+    if (!spec || typeof spec.name !== 'string') {
+      ctx.error(`${action} needs 'name:' naming a role`, pos);
+      return undefined;
+    }
+    tasks = await scope.loadRole(spec.name, (spec.vars as Record<string, unknown>) ?? {}, pos, { ...scope, tags: b.tags, vars: b.vars }, spec.tasks_from as string | undefined);
+  } else {
+    const file = typeof arg === 'string' ? arg : ((arg as Record<string, unknown> | null)?.file as string | undefined);
+    if (!file) {
+      ctx.error(`${action} needs a file name`, pos);
+      return undefined;
+    }
+    if (isTemplated(file)) {
+      ctx.error(`${action}: templated file names are not supported; name the file literally`, pos);
+      return undefined;
+    }
+    tasks = await loadTaskFile(ctx, resolveTaskFile(file, scope), pos, { ...scope, tags: b.tags, vars: b.vars });
+  }
+  const lc = (raw.loop_control ?? {}) as Record<string, unknown>;
+  if (isImport) {
+    // an import is its tasks inlined; when/tags/vars apply to each of them
+    return { ...b, kind: 'block', block: tasks, rescue: [], always: [] };
+  }
+  const inc: IncludeTask = { ...b, kind: 'include', tasks, loop: raw.loop ?? raw.with_items, loopVar: String(lc.loop_var ?? 'item'), loopLabel: lc.label as string | undefined };
+  return inc;
+}
+
+/** Task files are found relative to the including file, then the role's tasks/ folder. */
+function resolveTaskFile(file: string, scope: Scope): string {
+  if (isAbsolute(file)) return file;
+  if (scope.origin.role && !file.includes('/')) return join(scope.origin.role.path, 'tasks', file);
+  return resolve(dirname(scope.origin.file), file);
+}
+
+export async function loadTaskFile(ctx: LoadContext, file: string, pos: SourcePos | undefined, scope: Scope): Promise<Task[]> {
+  if (ctx.stack.includes(file)) {
+    ctx.error(`include cycle: ${[...ctx.stack.slice(ctx.stack.indexOf(file)), file].join(' → ')}`, pos);
+    return [];
+  }
+  if (!(await exists(file))) {
+    ctx.error(`task file not found: ${file}`, pos);
+    return [];
+  }
+  const raw = await ctx.yaml(file);
+  ctx.stack.push(file);
+  try {
+    return await parseTasks(ctx, raw, { ...scope, origin: { ...scope.origin, file } });
+  } finally {
+    ctx.stack.pop();
+  }
+}
+
+export function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,138 @@
+import type { SourcePos } from '../source/errors.ts';
+
+/** A file and the role it belongs to, for template/file search and role_path. */
+export interface Origin {
+  file: string;
+  role?: RoleInfo;
+}
+
+export interface RoleInfo {
+  name: string;
+  path: string;
+  defaults: Record<string, unknown>;
+  defaultsPos: Record<string, SourcePos>;
+  vars: Record<string, unknown>;
+  varsPos: Record<string, SourcePos>;
+  /** JSON schema built from meta/argument_specs, checked before the role's first task. */
+  argSchema?: Record<string, unknown>;
+}
+
+/** Keywords every task, block and include shares. */
+export interface TaskBase {
+  id: number;
+  name: string;
+  pos: SourcePos;
+  origin: Origin;
+  when: string[];
+  tags: string[];
+  vars: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  delegateTo?: string;
+  runOnce: boolean;
+  noLog: boolean;
+  ignoreErrors: boolean;
+  ignoreUnreachable: boolean;
+  checkMode?: boolean;
+  environment?: Record<string, unknown> | string;
+  anyErrorsFatal?: boolean;
+  /** Role params of the role whose entry this task runs under (validated on first use). */
+  roleEntry?: RoleEntry;
+}
+
+/** A role as used by a play: its info and the params it was called with. */
+export interface RoleEntry {
+  role: RoleInfo;
+  params: Record<string, unknown>;
+  key: string; // unique per use, for "validate once"
+}
+
+export interface ModuleTask extends TaskBase {
+  kind: 'module';
+  module: string;
+  args: unknown;
+  loop?: unknown;
+  loopVar: string;
+  loopLabel?: string;
+  register?: string;
+  notify: Handler[];
+  changedWhen?: string[];
+  failedWhen?: string[];
+  until?: string[];
+  retries: number;
+  delay: number;
+}
+
+export interface BlockTask extends TaskBase {
+  kind: 'block';
+  block: Task[];
+  rescue: Task[];
+  always: Task[];
+}
+
+/** include_tasks / include_role: loaded at load time, conditions apply to the include itself. */
+export interface IncludeTask extends TaskBase {
+  kind: 'include';
+  tasks: Task[];
+  loop?: unknown;
+  loopVar: string;
+  loopLabel?: string;
+}
+
+export interface MetaTask extends TaskBase {
+  kind: 'meta';
+  action: 'flush_handlers' | 'end_play' | 'end_host' | 'noop' | 'clear_facts' | 'refresh_inventory' | 'end_batch';
+}
+
+export type Task = ModuleTask | BlockTask | IncludeTask | MetaTask;
+
+export interface Handler {
+  id: number;
+  name: string;
+  listen: string[];
+  task: Task;
+}
+
+export interface QuorumSpec {
+  /** The inventory group whose members form the quorum (e.g. etcd). */
+  group: string;
+  /** The probe that measures the cluster: `etcd`. */
+  probe: 'etcd';
+  pos: SourcePos;
+  [key: string]: unknown;
+}
+
+export interface Play {
+  name: string;
+  pos: SourcePos;
+  file: string;
+  hosts: string;
+  vars: Record<string, unknown>;
+  varsPos: Record<string, SourcePos>;
+  /** vars_files merged, with where each name came from. */
+  varsFiles: Record<string, unknown>;
+  varsFilesPos: Record<string, SourcePos>;
+  preTasks: Task[];
+  /** Role tasks followed by the play's tasks (Ansible order). */
+  tasks: Task[];
+  postTasks: Task[];
+  handlers: Handler[];
+  serial: Array<number | string>;
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  gatherFacts: boolean;
+  become?: boolean;
+  becomeUser?: string;
+  tags: string[];
+  connection?: 'local' | 'ssh';
+  environment?: Record<string, unknown>;
+  quorum?: QuorumSpec;
+  /** Roles used by the play (for role defaults in the precedence ladder). */
+  roles: RoleEntry[];
+}
+
+export interface Playbook {
+  file: string;
+  dir: string;
+  plays: Play[];
+}
