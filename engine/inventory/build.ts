@@ -75,6 +75,7 @@ function isObj(v: unknown): v is Obj {
 interface GroupDraft extends VarTarget {
   name: string;
   hosts: string[];
+  hostSet: Set<string>;
   children: string[];
   parents: string[];
 }
@@ -99,7 +100,7 @@ class Builder {
   private ensureGroup(name: string): GroupDraft {
     let g = this.groups.get(name);
     if (!g) {
-      g = { name, hosts: [], children: [], parents: [], vars: {}, varPos: {} };
+      g = { name, hosts: [], hostSet: new Set(), children: [], parents: [], vars: {}, varPos: {} };
       this.groups.set(name, g);
     }
     return g;
@@ -144,7 +145,10 @@ class Builder {
         this.hosts.set(name, h);
         this.order.push(name);
       }
-      if (!g.hosts.includes(name)) g.hosts.push(name);
+      if (!g.hostSet.has(name)) {
+        g.hostSet.add(name);
+        g.hosts.push(name);
+      }
       if (port !== undefined && keyPos) this.setVar(h, `host '${name}'`, 'ansible_port', port, keyPos);
       if (isObj(hv)) this.addVars(h, `host '${name}'`, hv);
     }
@@ -182,6 +186,7 @@ class Builder {
     }
     // a host listed under ungrouped and also elsewhere leaves ungrouped, as in Ansible
     ungrouped.hosts = this.order.filter((h) => !inOther.has(h));
+    ungrouped.hostSet = new Set(ungrouped.hosts);
     return true;
   }
 
@@ -236,7 +241,7 @@ class Builder {
     for (const g of this.groups.values()) {
       groups.set(g.name, {
         name: g.name,
-        hosts: this.order.filter((h) => g.hosts.includes(h)),
+        hosts: this.order.filter((h) => g.hostSet.has(h)),
         children: g.children,
         parents: g.parents,
         depth: depthOf(g.name),
@@ -252,7 +257,7 @@ class Builder {
     const hosts = new Map<string, InvHost>();
     for (const name of this.order) {
       const member = new Set<string>(['all']);
-      for (const g of this.groups.values()) if (g.hosts.includes(name)) ancestors(g.name, member);
+      for (const g of this.groups.values()) if (g.hostSet.has(name)) ancestors(g.name, member);
       const h = this.hosts.get(name);
       const sorted = [...member].sort((a, b) => depthOf(a) - depthOf(b) || (a < b ? -1 : a > b ? 1 : 0));
       hosts.set(name, { name, groups: sorted, vars: h?.vars ?? {}, varPos: h?.varPos ?? {} });
