@@ -6,6 +6,8 @@ import type { Usage } from './types.ts';
 /** The parts of a certificate that decide() compares against a spec. */
 export interface CertInfo {
   cn: string;
+  /** The issuer's CN (the subject's own for a self-signed CA). */
+  issuer: string;
   organization: string[];
   dns: string[];
   ips: string[];
@@ -35,6 +37,7 @@ export function inspectCert(pem: string): CertInfo {
     throw new Error(`cannot parse certificate: ${(e as Error).message}`);
   }
   const cn = cert.subject.getField('CN') as { value: string } | null;
+  const issuer = cert.issuer.getField('CN') as { value: string } | null;
   const orgs = cert.subject.attributes.filter((a) => a.shortName === 'O').map((a) => String(a.value));
   const san = cert.getExtension('subjectAltName') as { altNames?: Array<{ type: number; value: string; ip?: string }> } | null;
   const dns: string[] = [];
@@ -50,6 +53,7 @@ export function inspectCert(pem: string): CertInfo {
   const bc = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
   return {
     cn: cn?.value ?? '',
+    issuer: issuer?.value ?? '',
     organization: orgs,
     dns,
     ips,
@@ -80,11 +84,8 @@ export function keyMatches(certPem: string, keyPem: string): boolean {
 }
 
 /** A human-readable summary of a certificate for --diff (never key material). */
-export function describeCert(info: CertInfo, issuer: string): string {
-  const lines = [
-    `subject: CN=${info.cn}${info.organization.map((o) => `, O=${o}`).join('')}`,
-    `issuer: ${issuer}`,
-  ];
+export function describeCert(info: CertInfo): string {
+  const lines = [`subject: CN=${info.cn}${info.organization.map((o) => `, O=${o}`).join('')}`, `issuer: CN=${info.issuer}`];
   if (info.isCa) lines.push('CA: true');
   if (info.dns.length || info.ips.length) {
     lines.push(`SANs: ${[...info.dns.map((d) => `DNS:${d}`), ...info.ips.map((i) => `IP:${i}`)].join(', ')}`);

@@ -1,4 +1,4 @@
-import { generateKeyPair as nodeGenerateKeyPair, randomBytes } from 'node:crypto';
+import { generateKeyPair as nodeGenerateKeyPair, randomBytes, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import type { CaSpec, CertSpec, Issued, KeyOptions } from './types.ts';
@@ -36,7 +36,7 @@ export function issueCa(spec: CaSpec, key: KeyPair, now: Date): Issued {
     // self-signed: the authority key is this certificate's own key
     { name: 'authorityKeyIdentifier', keyIdentifier: true },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(key.privatePem), forge.md.sha256.create());
+  signWith(cert, key.privatePem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: key.privatePem };
 }
 
@@ -61,8 +61,20 @@ export function issueLeaf(spec: CertSpec, key: KeyPair, ca: Issued, now: Date): 
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caKeyIdentifier(caCert) },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
+  signWith(cert, ca.keyPem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: key.privatePem };
+}
+
+/**
+ * forge builds the TBSCertificate and the signature algorithm (sha256WithRSAEncryption); Node
+ * signs it natively, ~100x faster than forge's JavaScript RSA.
+ */
+function signWith(cert: forge.pki.Certificate, keyPem: string): void {
+  const signer = {
+    // forge calls this right after it set cert.tbsCertificate
+    sign: () => sign('sha256', Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary'), keyPem).toString('binary'),
+  };
+  cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
 }
 
 function baseCert(key: KeyPair, now: Date, days: number): forge.pki.Certificate {

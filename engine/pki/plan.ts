@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { Change, Plan } from '../modules/types.ts';
 import { decide, decideCa } from './decide.ts';
 import { describeCert, inspectCert, type CertInfo } from './inspect.ts';
-import { generateKey, issueCa, issueLeaf } from './issue.ts';
+import { generateKey, issueCa, issueLeaf, type KeyPair } from './issue.ts';
 import type { CaSpec, CertSpec, Decision, DecideOptions, Issued, KeyOptions } from './types.ts';
 
 /** Everything the pki module was asked for, after defaults. */
@@ -48,12 +48,27 @@ export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Pl
     await io.write(path(name, '.crt'), issued.certPem, CERT_MODE);
   };
 
+  // keys for everything to issue are generated together on the first apply: RSA keygen
+  // dominates the run time and Node runs it on the libuv thread pool, one per core
+  const keys = new Map<string, Promise<KeyPair>>();
+  const keyFor = (name: string): Promise<KeyPair> => {
+    if (keys.size === 0) {
+      for (const n of issued) {
+        const p = generateKey(req.key);
+        p.catch(() => {}); // awaited by its own change; not unhandled if that never runs
+        keys.set(n, p);
+      }
+    }
+    return keys.get(name) ?? generateKey(req.key);
+  };
+
   // CA material used to sign leaves: kept CAs are loaded now, re-issued ones when applied
   const signers = new Map<string, Issued>();
   const changes: Change[] = [];
   const issued: string[] = [];
   const kept: string[] = [];
   const reissuedCas = new Set<string>();
+  const caCn = new Map(req.cas.map((c) => [c.name, c.cn]));
 
   for (const ca of req.cas) {
     const existing = await readPair(ca.name);
@@ -67,9 +82,9 @@ export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Pl
     issued.push(ca.name);
     changes.push({
       summary: summary(ca.name, d),
-      diff: certDiff(path(ca.name, '.crt'), existing.certPem, caInfo(ca, now), 'self-signed'),
+      diff: certDiff(path(ca.name, '.crt'), existing.certPem, caInfo(ca, now)),
       apply: async () => {
-        const fresh = issueCa(ca, await generateKey(req.key), now);
+        const fresh = issueCa(ca, await keyFor(ca.name), now);
         await writePair(ca.name, fresh);
         signers.set(ca.name, fresh);
       },
@@ -81,7 +96,7 @@ export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Pl
     const caPem = signers.get(cert.ca)?.certPem;
     const d: Decision =
       reissuedCas.has(cert.ca) || caPem === undefined
-        ? { action: 'issue', reasons: [`CA ${cert.ca} re-issued`] }
+        ? { action: 'issue', reasons: newCaReasons(cert.ca, existing) }
         : decide(cert, { ...existing, caCertPem: caPem }, now, opts);
     if (d.action === 'keep') {
       kept.push(cert.name);
@@ -90,11 +105,11 @@ export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Pl
     issued.push(cert.name);
     changes.push({
       summary: summary(cert.name, d),
-      diff: certDiff(path(cert.name, '.crt'), existing.certPem, leafInfo(cert, now), cert.ca),
+      diff: certDiff(path(cert.name, '.crt'), existing.certPem, leafInfo(cert, caCn.get(cert.ca) ?? cert.ca, now)),
       apply: async () => {
         const signer = signers.get(cert.ca);
         if (!signer) return { failed: `CA ${cert.ca} was not issued, cannot sign ${cert.name}` };
-        await writePair(cert.name, issueLeaf(cert, await generateKey(req.key), signer, now));
+        await writePair(cert.name, issueLeaf(cert, await keyFor(cert.name), signer, now));
       },
     });
   }
@@ -109,7 +124,7 @@ export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Pl
       changes.push({
         summary: summary(SA_NAME, d, 'service-account key pair'),
         apply: async () => {
-          const key = await generateKey(req.key);
+          const key = await keyFor(SA_NAME);
           await ensureDir(req.dir);
           await io.write(path(SA_NAME, '.key'), key.privatePem, KEY_MODE);
           await io.write(path(SA_NAME, '.pub'), key.publicPem, CERT_MODE);
@@ -139,31 +154,41 @@ export function decideServiceAccount(keyPem: string | undefined, pubPem: string 
   return reasons.length ? { action: 'issue', reasons } : { action: 'keep' };
 }
 
+/** A leaf under a new CA is always re-issued; say "missing" on a first run, not "re-issued". */
+function newCaReasons(ca: string, existing: { certPem?: string; keyPem?: string }): string[] {
+  const missing = [
+    ...(existing.certPem === undefined ? ['certificate missing'] : []),
+    ...(existing.keyPem === undefined ? ['key missing'] : []),
+  ];
+  return missing.length ? missing : [`CA ${ca} re-issued`];
+}
+
 function summary(name: string, d: Decision, what?: string): string {
   const reasons = d.action === 'issue' ? d.reasons.join('; ') : '';
   return `issue ${name}${what ? ` ${what}` : ''} (${reasons})`;
 }
 
 /** A readable before/after of the certificate's fields; keys never appear in diffs. */
-function certDiff(path: string, beforePem: string | undefined, after: CertInfo, issuer: string): Change['diff'] {
+function certDiff(path: string, beforePem: string | undefined, after: CertInfo): Change['diff'] {
   let before = '';
   if (beforePem !== undefined) {
     try {
-      before = describeCert(inspectCert(beforePem), '(on disk)');
+      before = describeCert(inspectCert(beforePem));
     } catch (e) {
       before = `${(e as Error).message}\n`;
     }
   }
-  return { path, before, after: describeCert(after, issuer) };
+  return { path, before, after: describeCert(after) };
 }
 
 function caInfo(ca: CaSpec, now: Date): CertInfo {
-  return { cn: ca.cn, organization: [], dns: [], ips: [], usages: [], isCa: true, notBefore: now, notAfter: addDays(now, ca.days) };
+  return { cn: ca.cn, issuer: ca.cn, organization: [], dns: [], ips: [], usages: [], isCa: true, notBefore: now, notAfter: addDays(now, ca.days) };
 }
 
-function leafInfo(c: CertSpec, now: Date): CertInfo {
+function leafInfo(c: CertSpec, issuer: string, now: Date): CertInfo {
   return {
     cn: c.cn,
+    issuer,
     organization: c.organization ?? [],
     dns: c.sans.dns,
     ips: c.sans.ips,
