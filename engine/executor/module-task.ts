@@ -6,7 +6,7 @@ import { HapError, formatPos } from '../source/errors.ts';
 import { UnreachableError, type Become, type Transport } from '../transport/types.ts';
 import { evaluate, evaluateCondition } from '../vars/expr.ts';
 import { renderString, renderValue } from '../vars/template.ts';
-import { findFile } from './files.ts';
+import { findFile } from '../playbook/files.ts';
 import type { HostState } from './host.ts';
 import type { PlayEnv } from './play-env.ts';
 import { combineLoop, registered, result, type TaskResult } from './result.ts';
@@ -92,8 +92,9 @@ async function runItem(env: PlayEnv, task: ModuleTask, host: string, locals: Rec
       else if (r.status === 'failed') r = { ...r, status: r.changes.length ? 'changed' : 'ok' };
     }
     if (!task.until) break;
-    if (r.status !== 'failed' && evaluateCondition(task.until, withResult, task.pos)) break;
     r.data.attempts = n;
+    const done = r.status !== 'failed' && evaluateCondition(task.until, task.register ? env.varsFor(host, task, { ...locals, [task.register]: registered(r) }) : vars, task.pos);
+    if (done) break;
     if (n < tries) await env.ctx.sleep(task.delay * 1000, env.ctx.signal);
     else r = { ...r, status: 'failed', msg: `until '${task.until.join(' and ')}' still false after ${tries} attempts${r.msg ? `: ${r.msg}` : ''}` };
   }

@@ -72,6 +72,7 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
   let index = 0;
   for (const batch of batches(live, play.serial)) {
     env.batch = batch;
+    for (const h of batch) states.get(h)!.seen = true;
     ctx.emit({ event: 'batch_start', index: index++, hosts: batch });
     if (play.gatherFacts) await gather(env, batch.filter((h) => states.get(h)!.active));
     for (const section of [play.preTasks, play.tasks, play.postTasks]) {
@@ -111,7 +112,7 @@ export async function runPlaybook(ctx: RunContext, playbook: Playbook): Promise<
     await Promise.all([...states.values()].map((s) => s.close()));
   }
   const hosts: Record<string, HostState['counts']> = {};
-  for (const [name, s] of states) hosts[name] = s.counts;
+  for (const [name, s] of states) if (s.seen) hosts[name] = s.counts;
   ctx.emit({ event: 'recap', hosts });
   return { hosts: states, aborted };
 }

@@ -2,11 +2,12 @@ import { access } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { validate } from '../schemas/ajv.ts';
 import type { SourcePos } from '../source/errors.ts';
-import { keyPosOf, posOf } from '../source/yaml.ts';
+import { keyPosOf, posOf, setPos } from '../source/yaml.ts';
 import { findModule } from '../modules/registry.ts';
 import { parseExpr } from '../vars/expr.ts';
 import { checkTemplate, isTemplated } from '../vars/template.ts';
 import type { LoadContext } from './context.ts';
+import { searchPaths } from './files.ts';
 import { TASK_KEYWORDS } from './schema.ts';
 import type { BlockTask, IncludeTask, ModuleTask, Origin, RoleEntry, Task, TaskBase } from './types.ts';
 
@@ -160,6 +161,7 @@ async function parseTask(ctx: LoadContext, raw: Record<string, unknown>, scope: 
     else args = parseKeyValues(args);
   }
   if (raw.args && typeof args === 'object') args = { ...(raw.args as object), ...(args as object) };
+  if (args && typeof args === 'object' && args !== raw[action]) setPos(args, posOf(raw, action) ?? posOf(raw)!);
   if (typeof args !== 'object' || Array.isArray(args)) {
     ctx.error(`arguments of '${action}' must be a mapping`, posOf(raw, action));
     return undefined;
@@ -167,6 +169,7 @@ async function parseTask(ctx: LoadContext, raw: Record<string, unknown>, scope: 
   checkTemplates(ctx, args, raw, action);
   // load-time check: types of templated values are checked again after templating
   ctx.add(validate(mod.schema, args, action, (v) => typeof v === 'string' && isTemplated(v)).map((e) => withPos(e, posOf(raw, action))));
+  await checkSrc(ctx, mod.name, args as Record<string, unknown>, scope, posOf(raw, action));
   const lc = (raw.loop_control ?? {}) as Record<string, unknown>;
   const t: ModuleTask = {
     ...base(ctx, raw, scope, String(raw.name ?? action)),
@@ -188,6 +191,16 @@ async function parseTask(ctx: LoadContext, raw: Record<string, unknown>, scope: 
   const notify = raw.notify;
   list(notify).forEach((name, i) => scope.notifies.push({ task: t, name, pos: Array.isArray(notify) ? posOf(notify, i) : posOf(raw, 'notify') }));
   return t;
+}
+
+/** A template or file named literally must exist when the playbook loads, not when it runs. */
+async function checkSrc(ctx: LoadContext, module: string, args: Record<string, unknown>, scope: Scope, pos: SourcePos | undefined): Promise<void> {
+  const kind = module === 'template' ? 'templates' : module === 'copy' ? 'files' : undefined;
+  const src = args.src;
+  if (!kind || typeof src !== 'string' || isTemplated(src)) return;
+  const paths = searchPaths(kind, src, scope.origin, ctx.playbookDir);
+  for (const p of paths) if (await exists(p)) return;
+  ctx.error(`${module}: ${kind === 'templates' ? 'template' : 'file'} '${src}' not found (looked in ${paths.join(', ')})`, posOf(args, 'src') ?? pos);
 }
 
 function withPos<E extends { pos?: SourcePos }>(e: E, fallback: SourcePos | undefined): E {

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { HapError } from '../source/errors.ts';
-import type { Origin } from '../playbook/types.ts';
+import type { Origin } from './types.ts';
 
 /** Where Ansible looks for a `src:` of template/copy: the role's folder, then the playbook's. */
 export function searchPaths(kind: 'files' | 'templates', name: string, origin: Origin, playbookDir: string): string[] {
