@@ -6,6 +6,7 @@ import { LENIENT_TESTS, runTest } from './expr-tests.ts';
 import {
   ExprError,
   UndefinedVar,
+  checkKey,
   compare,
   deepEqual,
   getAttr,
@@ -147,6 +148,7 @@ function repeat(v: string | unknown[], n: number): unknown {
 }
 
 function method(name: string, obj: unknown, { args, kw }: { args: unknown[]; kw: Record<string, unknown> }, text: string): unknown {
+  checkKey(name);
   if (typeof obj === 'string') {
     const prefixes = (p: unknown) => (Array.isArray(p) ? p.map(pyStr) : [pyStr(p)]);
     switch (name) {

@@ -47,6 +47,8 @@ const Jsep = (jsep as unknown as { Jsep: JsepClass }).Jsep;
 const COMPARE = ['==', '!=', '<', '<=', '>', '>=', 'in', 'not in'];
 const MATH = ['+', '-', '~', '*', '/', '//', '%', '**'];
 
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v' };
+
 function configure(): void {
   for (const op of ['||', '??', '&&', '^', '&', '===', '!==', '<<', '>>', '>>>']) jsep.removeBinaryOp(op);
   for (const op of ['!', '~']) jsep.removeUnaryOp(op);
@@ -64,6 +66,31 @@ function configure(): void {
   Jsep.this_str = '\0'; // `this` is an ordinary name
   const isWord = (p: Parser, word: string): boolean =>
     p.expr.startsWith(word, p.index) && !/[\w$]/.test(p.expr.charAt(p.index + word.length));
+  // Python string literals: unknown escapes keep their backslash, so '\d+' is a regex digit
+  jsep.hooks.add('gobble-token', function pyString(env) {
+    const quote = this.char;
+    if (quote !== "'" && quote !== '"') return;
+    const src = this.expr;
+    let out = '';
+    let i = this.index + 1;
+    for (; i < src.length && src.charAt(i) !== quote; i++) {
+      if (src.charAt(i) !== '\\' || i + 1 >= src.length) {
+        out += src.charAt(i);
+        continue;
+      }
+      const e = src.charAt(++i);
+      const hex = e === 'x' ? 2 : e === 'u' ? 4 : 0;
+      const digits = src.slice(i + 1, i + 1 + hex);
+      if (hex && digits.length === hex && /^[0-9a-f]+$/i.test(digits)) {
+        out += String.fromCharCode(parseInt(digits, 16));
+        i += hex;
+      } else out += ESCAPES[e] ?? `\\${e}`;
+    }
+    if (i >= src.length) this.throwError(`Unclosed quote after "${out}"`);
+    const raw = src.slice(this.index, i + 1);
+    this.index = i + 1;
+    env.node = this.gobbleTokenProperty({ type: 'Literal', value: out, raw });
+  });
   jsep.hooks.add('gobble-token', function dict(env) {
     if (this.code !== 123) return; // {
     const code = () => this.code; // re-read: the parser moves on
@@ -84,7 +111,7 @@ function configure(): void {
       else if (code() !== 125) this.throwError('Expected , or } in {…}');
     }
     this.index++;
-    env.node = { type: 'DictExpression', entries };
+    env.node = this.gobbleTokenProperty({ type: 'DictExpression', entries });
   });
   // `a if test else b` (Jinja's conditional expression)
   jsep.hooks.add('after-expression', function ifElse(env) {

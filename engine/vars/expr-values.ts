@@ -93,8 +93,12 @@ function holds(obj: object, key: string): boolean {
 }
 
 /** Attribute/item access: own data of plain values only, never the prototype machinery. */
-export function getAttr(obj: unknown, key: unknown, path: string): unknown {
+export function checkKey(key: unknown): void {
   if (typeof key === 'string' && FORBIDDEN.has(key)) throw new ExprError(`access to '${key}' is not allowed`);
+}
+
+export function getAttr(obj: unknown, key: unknown, path: string): unknown {
+  checkKey(key);
   if (obj === null || obj === undefined) throw new UndefinedVar(path);
   if (Array.isArray(obj) || typeof obj === 'string') {
     const i = typeof key === 'string' && /^-?\d+$/.test(key) ? Number(key) : key;
@@ -139,15 +143,18 @@ function versionParts(v: unknown): Array<number | string> {
   return (s.match(/\d+|[a-z]+/gi) ?? []).map((p) => (/^\d+$/.test(p) ? Number(p) : p.toLowerCase()));
 }
 
-/** Compares versions like Ansible's LooseVersion; a word sorts before a number (rc < release). */
+/**
+ * Compares loose versions part by part (numbers numerically). Unlike Python's LooseVersion, a
+ * trailing word is a pre-release, as in semver: 3.5.0-rc1 < 3.5.0 < 3.5.0.1.
+ */
 export function versionCompare(a: unknown, b: unknown): number {
   const x = versionParts(a);
   const y = versionParts(b);
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
     const p = x[i];
     const q = y[i];
-    if (p === undefined) return -1;
-    if (q === undefined) return 1;
+    if (p === undefined) return typeof q === 'string' ? 1 : -1;
+    if (q === undefined) return typeof p === 'string' ? -1 : 1;
     if (p === q) continue;
     if (typeof p === typeof q) return p < q ? -1 : 1;
     return typeof p === 'string' ? -1 : 1;

@@ -74,6 +74,12 @@ env.JavaScriptCompiler = SafePathCompiler;
 function adapt(name: string, helper: (args: unknown[], options: Options, self: unknown) => unknown, lenient: boolean, own = true) {
   return function (this: unknown, ...all: unknown[]): unknown {
     const options = all.pop() as Options;
+    if (all.length === 0 && !(options as { fn?: unknown }).fn) {
+      // a variable wins over a helper of the same name: `{{version}}` reads the variable
+      for (const scope of [this, options.data?.root]) {
+        if (scope && typeof scope === 'object' && Object.prototype.hasOwnProperty.call(scope, name)) return (scope as Record<string, unknown>)[name];
+      }
+    }
     if (!lenient) {
       const i = all.indexOf(undefined);
       if (i >= 0) throw new MissingArg(options.loc, name, i);
