@@ -54,6 +54,7 @@ const hb = Handlebars.create();
 // `default a.b.c 1` works and a strict `{{a.b.c}}` reports the whole path with its line.
 interface JsCompiler {
   nameLookup(parent: unknown, name: string, type: string): unknown;
+  appendToBuffer(source: unknown, location: unknown, explicit?: boolean): unknown;
 }
 const env = hb as unknown as { JavaScriptCompiler: new () => JsCompiler };
 const BaseCompiler = env.JavaScriptCompiler;
@@ -62,6 +63,11 @@ class SafePathCompiler extends BaseCompiler {
     const inner = BaseCompiler.prototype.nameLookup.call(this, 'p', name, type);
     if (type !== 'context') return BaseCompiler.prototype.nameLookup.call(this, parent, name, type);
     return ['((p) => p == null ? undefined : ', inner, ')(', parent, ')'];
+  }
+
+  // with noEscape, handlebars joins outputs with `+`, so `{{port}}{{port}}` would add numbers
+  override appendToBuffer(source: unknown, location: unknown, explicit?: boolean): unknown {
+    return BaseCompiler.prototype.appendToBuffer.call(this, ['"" + (', source, ')'], location, explicit);
   }
 }
 (SafePathCompiler.prototype as unknown as { compiler: unknown }).compiler = SafePathCompiler;
@@ -177,7 +183,8 @@ function explain(e: unknown, c: Compiled, where: TemplateWhere): HapError {
     const at = e.loc?.start;
     const param = at ? c.index.calls.get(`${at.line}:${at.column}:${e.helper}`)?.[e.index] : undefined;
     const what = param ? describeParam(param) : `argument ${e.index + 1} of '${e.helper}' is undefined`;
-    return located(what, where, c.lines, at?.line, at?.column);
+    const loc = param?.loc?.start ?? at;
+    return located(what, where, c.lines, loc?.line, loc?.column);
   }
   if (e instanceof HelperFailure) return located(e.message, where, c.lines, e.loc?.start.line, e.loc?.start.column);
   const err = e as Error & { lineNumber?: number; column?: number };
