@@ -84,7 +84,7 @@ async function connectOnce(info: ConnectionInfo, env: SshEnvironment, auth: Auth
     throw relabel(e, `jump host ${endpointLabel(jumpEnd)}`);
   }
   try {
-    const sock = await forward(jump, target);
+    const sock = await forward(jump, target, info.connectTimeoutMs);
     return { client: await handshake(info, env, auth, target, sock), jump };
   } catch (e) {
     jump.end();
@@ -97,9 +97,17 @@ function relabel(e: unknown, what: string): ConnectFailure {
   return new ConnectFailure(`${what}: ${f.message}`, f.retryable);
 }
 
-function forward(jump: Client, target: Endpoint): Promise<Readable> {
+function forward(jump: Client, target: Endpoint, timeoutMs: number): Promise<Readable> {
   return new Promise((resolve, reject) => {
+    let done = false;
+    // the jump host's own connect attempt (ARP, SYN retries) is not bounded by readyTimeout
+    const timer = setTimeout(() => {
+      done = true;
+      reject(new ConnectFailure(`ssh ${endpointLabel(target)} through the jump host: timed out after ${timeoutMs} ms`, true));
+    }, timeoutMs);
     jump.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) => {
+      clearTimeout(timer);
+      if (done) return stream?.destroy();
       if (err) {
         const refused = /refused|connect failed/i.test(err.message);
         reject(new ConnectFailure(`ssh ${endpointLabel(target)} through the jump host failed: ${err.message}`, refused));
@@ -194,6 +202,8 @@ async function handshake(info: ConnectionInfo, env: SshEnvironment, auth: AuthSo
     };
     client.once('ready', () => {
       settled = true;
+      // each exec is a few small request/reply packets; Nagle + delayed ACK would add ~40 ms to each
+      client.setNoDelay(true);
       resolve(client);
     });
     client.on('error', (err: Error & { code?: string; level?: string }) => {

@@ -58,7 +58,7 @@ export class SshTransport implements Transport {
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const remote = `/bin/sh -c ${quote(becomeCommand(withEnvAndCwd(command, opts), opts.become))}`;
+    const remote = `/bin/sh -c ${quote(becomeCommand(withTimeout(withEnvAndCwd(command, opts), opts.timeoutMs), opts.become))}`;
     return this.limit(async () => {
       const channel = await this.openExec(remote);
       return runChannel(channel, opts, this.host);
@@ -151,7 +151,7 @@ export class SshTransport implements Transport {
   }
 
   /** Opens an exec channel; a connection found dead on open is reopened and tried once more. */
-  private async openExec(command: string): Promise<ClientChannel> {
+  private async openExec(command: string): Promise<ExecChannel> {
     let c = await this.connection();
     let reconnected = false;
     for (let attempt = 0; ; attempt++) {
@@ -215,10 +215,36 @@ function withEnvAndCwd(command: string, opts: ExecOptions): string {
   return lines.length ? `${lines.join('\n')}\n${command}` : command;
 }
 
-function execChannel(client: Client, command: string): Promise<ClientChannel> {
+/**
+ * Kills the command remotely after timeoutMs. OpenSSH refuses SSH "signal" requests on root
+ * sessions (no privsep child), so coreutils `timeout` does it: it runs the command in its own
+ * process group and signals the whole group (TERM, then KILL a second later). Inside sudo, so
+ * it may signal what it started.
+ */
+function withTimeout(command: string, timeoutMs: number | undefined): string {
+  if (timeoutMs === undefined) return command;
+  return `timeout -k 1 ${quote((timeoutMs / 1000).toFixed(3))} /bin/sh -c ${quote(command)}`;
+}
+
+/** An open exec channel and its exit status, recorded as soon as the channel exists. */
+interface ExecChannel {
+  ch: ClientChannel;
+  exit: { rc?: number };
+}
+
+function execChannel(client: Client, command: string): Promise<ExecChannel> {
   return new Promise((resolve, reject) => {
     try {
-      client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+      client.exec(command, (err, ch) => {
+        if (err) return reject(err);
+        // a fast command's exit-status can arrive in the same packet batch as the exec reply,
+        // before any awaiting code runs: listen now or the status is lost
+        const exit: { rc?: number } = {};
+        ch.on('exit', (code: number | null, signal?: string) => {
+          exit.rc = code ?? 128 + signalNumber(signal);
+        });
+        resolve({ ch, exit });
+      });
     } catch (e) {
       reject(e as Error); // "Not connected"
     }
@@ -226,32 +252,31 @@ function execChannel(client: Client, command: string): Promise<ClientChannel> {
 }
 
 /** Feeds stdin, collects output and the exit status; a channel closed without one is a lost connection. */
-function runChannel(ch: ClientChannel, opts: ExecOptions, host: string): Promise<ExecResult> {
+function runChannel({ ch, exit }: ExecChannel, opts: ExecOptions, host: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let rc: number | undefined;
     let timedOut = false;
     ch.on('data', (d: Buffer) => out.push(d));
     ch.stderr.on('data', (d: Buffer) => err.push(d));
-    ch.on('exit', (code: number | null, signal?: string) => {
-      rc = code ?? 128 + signalNumber(signal);
-    });
+    const output = () => [Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8')] as const;
     const timer =
       opts.timeoutMs !== undefined
         ? setTimeout(() => {
             timedOut = true;
-            ch.signal('KILL');
             ch.close();
+            // the remote `timeout` kills the command's process group; the server closes the
+            // channel only once it is gone, so do not wait for that
+            const [stdout, stderr] = output();
+            resolve({ rc: TIMEOUT_RC, stdout, stderr: `${stderr}command timed out after ${opts.timeoutMs} ms\n` });
           }, opts.timeoutMs)
         : undefined;
     ch.on('close', () => {
       if (timer) clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (timedOut) resolve({ rc: TIMEOUT_RC, stdout, stderr: `${stderr}command timed out after ${opts.timeoutMs} ms\n` });
-      else if (rc === undefined) reject(new UnreachableError(`${host}: connection lost while a command was running`, host));
-      else resolve({ rc, stdout, stderr });
+      if (timedOut) return;
+      const [stdout, stderr] = output();
+      if (exit.rc === undefined) reject(new UnreachableError(`${host}: connection lost while a command was running`, host));
+      else resolve({ rc: exit.rc, stdout, stderr });
     });
     ch.on('error', () => {}); // surfaced through 'close' without an exit status
     if (opts.become?.password !== undefined) ch.write(`${opts.become.password}\n`);

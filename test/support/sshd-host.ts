@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
+import { sh } from '../../engine/transport/quote.ts';
 
 /**
  * Light SSH test hosts: one network namespace per host on a private bridge, each running its
@@ -53,6 +54,7 @@ export interface SshdHosts {
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
 const MAX_HOSTS = 240;
+const MASK_BASHRC = 'if [ -f /root/.bashrc ]; then mount --bind /dev/null /root/.bashrc || exit 1; fi';
 
 async function ip(...args: string[]): Promise<string> {
   try {
@@ -138,7 +140,7 @@ function sshdConfig(dir: string, host: SshdHost, authorizedDir: string): string 
     'MaxSessions 30',
     'MaxStartups 100:30:200',
     'PrintMotd no',
-    'LogLevel ERROR',
+    process.env.HAP_SSHD_LOGLEVEL ? `LogLevel ${process.env.HAP_SSHD_LOGLEVEL}` : 'LogLevel ERROR',
     'Subsystem sftp internal-sftp',
     '',
   ].join('\n');
@@ -190,9 +192,11 @@ export async function startSshdHosts(opts: SshdHostsOptions): Promise<SshdHosts>
   };
   const start = async (i: number) => {
     const h = hosts[i]!;
-    const child = spawn('ip', ['netns', 'exec', h.netns, SSHD, '-D', '-f', join(hostDir(i), 'sshd_config'), '-E', join(hostDir(i), 'sshd.log')], {
-      stdio: 'ignore',
-    });
+    const sshd = sh`exec ${SSHD} -D -f ${join(hostDir(i), 'sshd_config')} -E ${join(hostDir(i), 'sshd.log')}`;
+    // `ip netns exec` gives the host a private mount namespace: hide the controller's
+    // ~/.bashrc there (bash sources it for every SSH command, and a pyenv/nvm init costs
+    // ~250 ms per exec), so hosts behave like a stock root account
+    const child = spawn('ip', ['netns', 'exec', h.netns, '/bin/sh', '-c', `${MASK_BASHRC}\n${sshd}`], { stdio: 'ignore' });
     children[i] = child;
     try {
       await waitForSsh(h.address, h.port, 10_000);
