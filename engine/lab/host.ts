@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CG_V1, CG_V2, IMAGE_DIR, KEY_FILE, cgroupRel, hostAddress, hostName, hostPaths, machineName, netnsName, type LabIds } from './paths.ts';
+import { CG_V1, CG_V2, IMAGE_DIR, KEY_FILE, NSPAWN_RUN, cgroupRel, hostAddress, hostName, hostPaths, machineName, netnsName, type LabIds } from './paths.ts';
 import { LabError, alive, run, runOk, sleep, waitFor } from './proc.ts';
 import { cableUp, netScript, removeHostNet, setCable } from './net.ts';
 import { removeCgroupTree } from './image.ts';
@@ -192,6 +192,8 @@ export async function destroyHost(lab: LabIds, index: number): Promise<void> {
     }
   }
   for (const root of [CG_V1, CG_V2]) await removeCgroupTree(cg(root, lab, index));
+  // A killed nspawn cannot remove its propagation dir; it would pile up in the tmpfs.
+  await rm(join(NSPAWN_RUN, 'propagate', machineName(lab, index)), { recursive: true, force: true });
   await rm(p.dir, { recursive: true, force: true });
 }
 
