@@ -53,10 +53,12 @@ export async function planEdit(ctx: ModuleContext, args: EditArgs, edit: (text: 
     } else if (stat.type === 'directory') {
       return { status: 'failed', msg: `${path} is a directory` };
     }
-    const before = stat.exists ? ((await ctx.transport.readFile(path, { become: ctx.become }))?.toString('utf8') ?? '') : '';
+    const raw = stat.exists ? ((await ctx.transport.readFile(path, { become: ctx.become })) ?? Buffer.alloc(0)) : Buffer.alloc(0);
+    const before = raw.toString('utf8');
     const { text, msg } = edit(before);
     if (stat.exists && text === before) {
-      const plan = await planWrite(ctx, { dest: path, content: Buffer.from(before), attrs, stat });
+      // the raw bytes, so a file that is not valid UTF-8 is not rewritten when nothing changed
+      const plan = await planWrite(ctx, { dest: path, content: raw, attrs, stat });
       return { ...plan, msg: plan.status === 'change' ? 'ownership, perms or SE linux context changed' : msg };
     }
     const plan = await planWrite(ctx, { dest: path, content: Buffer.from(text, 'utf8'), attrs, stat, backup: args.backup, validate: args.validate });

@@ -8,6 +8,7 @@ import { fail } from './fail.ts';
 import { file } from './file.ts';
 import { lineinfile } from './lineinfile.ts';
 import { pause } from './pause.ts';
+import { pkiModule } from './pki.ts';
 import { setFact } from './set_fact.ts';
 import { shell } from './shell.ts';
 import { slurp } from './slurp.ts';
@@ -21,7 +22,7 @@ import { waitFor } from './wait_for.ts';
 /** Every module hap has. includes, meta and handlers are the runner's, not modules. */
 const all = [
   apt, assert, blockinfile, command, copy, debug, fail, file, lineinfile, pause,
-  setFact, shell, slurp, stat, systemd, template, uri, waitFor,
+  pkiModule, setFact, shell, slurp, stat, systemd, template, uri, waitFor,
 ] as unknown as ModuleDef[];
 
 function index(defs: ModuleDef[]): ReadonlyMap<string, ModuleDef> {

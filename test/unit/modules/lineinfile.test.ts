@@ -96,6 +96,12 @@ describe('lineinfile and blockinfile on real files', () => {
     expect(r.changes).toEqual([`chmod 0644 ${path} (was 0600)`]);
   });
 
+  it('leaves a file that is not UTF-8 alone when the line is there', async () => {
+    const path = join(dir, 'latin1');
+    await writeFile(path, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a, 0x6b, 0x0a]));
+    expect((await runModule('lineinfile', { path, line: 'k' }, opts)).status).toBe('ok');
+  });
+
   it('reports a bad regexp as a failure', async () => {
     await writeFile(join(dir, 'r'), '');
     const r = await runModule('lineinfile', { path: join(dir, 'r'), line: 'x', regexp: '(' }, opts);
