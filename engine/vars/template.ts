@@ -48,6 +48,7 @@ class HelperFailure extends Error {
 }
 
 const CAPTURE = '__hap_capture';
+const OUTPUT = '__hap_output';
 const hb = Handlebars.create();
 
 // A missing step inside a path (`a` in `a.b.c`) reads as undefined instead of a TypeError, so
@@ -65,9 +66,13 @@ class SafePathCompiler extends BaseCompiler {
     return ['((p) => p == null ? undefined : ', inner, ')(', parent, ')'];
   }
 
-  // with noEscape, handlebars joins outputs with `+`, so `{{port}}{{port}}` would add numbers
+  // Output goes through one function: with noEscape handlebars joins outputs with `+` (so
+  // `{{port}}{{port}}` would add numbers), and a list or mapping must not print as "a,b" or
+  // "[object Object]".
   override appendToBuffer(source: unknown, location: unknown, explicit?: boolean): unknown {
-    return BaseCompiler.prototype.appendToBuffer.call(this, ['"" + (', source, ')'], location, explicit);
+    const at = (this as unknown as { source: { currentLocation?: Loc } }).source.currentLocation;
+    const loc = JSON.stringify(at ? { start: at.start } : null);
+    return BaseCompiler.prototype.appendToBuffer.call(this, [`helpers.${OUTPUT}(`, source, `, ${loc})`], location, explicit);
   }
 }
 (SafePathCompiler.prototype as unknown as { compiler: unknown }).compiler = SafePathCompiler;
@@ -101,6 +106,14 @@ function adapt(name: string, helper: (args: unknown[], options: Options, self: u
   };
 }
 
+hb.registerHelper(OUTPUT, (value: unknown, loc: Loc | null) => {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object' && !(value instanceof Handlebars.SafeString)) {
+    const kind = Array.isArray(value) ? 'a list' : 'a mapping';
+    throw new HelperFailure(`this prints ${kind}; use join, to_json or to_yaml`, loc ?? undefined);
+  }
+  return String(value);
+});
 for (const [name, helper] of Object.entries(HELPERS)) {
   hb.registerHelper(name, adapt(name, (args, o) => helper.fn(args, { hash: o.hash ?? {}, root: o.data?.root }), helper.lenient ?? false));
 }

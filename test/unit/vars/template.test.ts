@@ -51,6 +51,10 @@ describe.each([
   ['{{#each list}}{{#if @first}}first:{{/if}}{{this}}{{/each}}', 'first:abc'],
   ['{{#each members}}{{name}}={{ip}};{{/each}}', 'n1=10.0.0.1;n2=10.0.0.2;'],
   ['{{#each members}}{{../name}}-{{name}} {{/each}}', 'etcd-n1 etcd-n2 '],
+  ['{{#each members}}{{@root.port}} {{/each}}', '2379 2379 '],
+  ['{{port}}{{port}}', '23792379'],
+  ['{{{name}}}', 'etcd'],
+  ['{{none}}|{{on}}|{{off}}|{{zero}}', '|true|false|0'],
   ['{{#each cfg}}{{@key}} {{/each}}', 'data_dir peers '],
   ['{{#with cfg.peers}}{{count}}{{/with}}', '3'],
   ['{{lookup cfg "data_dir"}}', '/var/lib/etcd'],
@@ -144,6 +148,9 @@ describe.each([
   ['{{name}', "template syntax error: unexpected '}'", 1, 7],
   ['ok\n{{#if on}}\nx\n{{/each}}', "template syntax error: if doesn't match each", 2, undefined],
   ['{{#if on}}never closed', 'template syntax error', 1, undefined],
+  ['peers:\n{{list}}', 'this prints a list; use join, to_json or to_yaml', 2, 1],
+  ['{{cfg}}', 'this prints a mapping', 1, 1],
+  ['{{#each members}}{{port}}{{/each}}', "undefined variable 'port'", 1, 20],
 ])('template error %j', (text, message, line, col) => {
   it('is a HapError naming the variable and line', () => {
     const e = failure(() => renderString(text, vars, file));
@@ -255,6 +262,24 @@ describe('isTemplated', () => {
     ['plain', false],
     ['{ not }', false],
   ])('%j → %s', (s, expected) => expect(isTemplated(s)).toBe(expected));
+});
+
+describe('a realistic config file', () => {
+  it('renders the etcd example of EXPRESSIONS.md', () => {
+    const text = [
+      'ETCD_NAME={{inventory_hostname}}',
+      'ETCD_INITIAL_CLUSTER={{#each groups.etcd}}{{this}}=https://{{hostvar @root.hostvars this "ansible_host"}}:2380{{#unless @last}},{{/unless}}{{/each}}',
+      'ETCD_ENDPOINTS={{join (map_hosts "etcd" hostvars "ansible_host") ","}}',
+      '{{#if (version etcd_version ">=" "3.5")}}ETCD_EXPERIMENTAL_X=1{{/if}}',
+    ].join('\n');
+    const out = renderString(text, { ...vars, inventory_hostname: 'n1', etcd_version: '3.5.12' }, file);
+    expect(out.split('\n')).toEqual([
+      'ETCD_NAME=n1',
+      'ETCD_INITIAL_CLUSTER=n1=https://10.0.0.1:2380,n2=https://10.0.0.2:2380',
+      'ETCD_ENDPOINTS=10.0.0.1,10.0.0.2',
+      'ETCD_EXPERIMENTAL_X=1',
+    ]);
+  });
 });
 
 describe('template cache', () => {
