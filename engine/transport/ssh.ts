@@ -66,32 +66,33 @@ export class SshTransport implements Transport {
   }
 
   async readFile(path: string, opts: { become?: Become } = {}): Promise<Buffer | null> {
-    const sftp = opts.become ? null : await this.sftp();
-    if (!sftp) {
+    const session = opts.become ? null : await this.sftp();
+    if (!session) {
       const r = await this.exec(sh`if test -e ${path}; then base64 -w0 ${path}; else exit 3; fi`, opts);
       if (r.rc === 3) return null;
       if (r.rc !== 0) throw new Error(`reading ${path} on ${this.host} failed: ${r.stderr.trim()}`);
       return Buffer.from(r.stdout, 'base64');
     }
     return new Promise((resolve, reject) => {
-      sftp.readFile(path, (err: (Error & { code?: number }) | undefined, data: Buffer) => {
+      session.sftp.readFile(path, (err: (Error & { code?: number }) | undefined, data: Buffer) => {
         if (!err) resolve(data);
         else if (err.code === SFTP_NO_SUCH_FILE) resolve(null);
-        else reject(new Error(`reading ${path} on ${this.host} failed: ${err.message}`));
+        else reject(this.failure(session.conn, `reading ${path}`, err));
       });
     });
   }
 
   async writeFile(path: string, data: Buffer | string, opts: WriteOptions = {}): Promise<void> {
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
-    const sftp = opts.become ? null : await this.sftp();
-    if (!sftp) {
+    const session = opts.become ? null : await this.sftp();
+    if (!session) {
       const r = await this.exec(atomicWriteScript(path, opts), { become: opts.become, stdin: buf.toString('base64') });
       if (r.rc !== 0) throw new Error(`writing ${path} on ${this.host} failed: ${r.stderr.trim()}`);
       return;
     }
     const tmp = `${dirname(path)}/.${basename(path)}.hap-${randomBytes(4).toString('hex')}`;
     const mode = opts.mode ?? 0o644;
+    const { sftp } = session;
     try {
       await sftpCall<void>((cb) => sftp.writeFile(tmp, buf, { mode, flag: 'wx' }, cb));
       // the server's umask applied to the open; set the exact bits before the file is visible
@@ -101,7 +102,7 @@ export class SshTransport implements Transport {
       await this.rename(sftp, tmp, path);
     } catch (e) {
       await sftpCall<void>((cb) => sftp.unlink(tmp, cb)).catch(() => {});
-      throw new Error(`writing ${path} on ${this.host} failed: ${(e as Error).message}`);
+      throw this.failure(session.conn, `writing ${path}`, e as Error);
     }
   }
 
@@ -170,20 +171,32 @@ export class SshTransport implements Transport {
     }
   }
 
+  /** A failed operation: UnreachableError when the connection it used has dropped meanwhile. */
+  private failure(conn: SshConnection, what: string, e: Error): Error {
+    if (e instanceof UnreachableError) return e;
+    if (this.conn !== conn) return new UnreachableError(`${this.host}: connection lost while ${what}: ${e.message}`, this.host);
+    return new Error(`${what} on ${this.host} failed: ${e.message}`);
+  }
+
   /** The connection's SFTP session, or null when the server offers no SFTP (exec fallbacks). */
-  private async sftp(): Promise<SFTPWrapper | null> {
+  private async sftp(): Promise<{ conn: SshConnection; sftp: SFTPWrapper } | null> {
     const conn = await this.connection();
     if (this.sftpSession?.conn !== conn) {
       const sftp = new Promise<SFTPWrapper | null>((resolve) => {
         try {
-          conn.client.sftp((err, s) => resolve(err ? null : s));
+          conn.client.sftp((err, s) => {
+            // a session refused for lack of free slots is worth asking for again later
+            if (err && (err as { reason?: number }).reason === 1 && this.sftpSession?.sftp === sftp) this.sftpSession = undefined;
+            resolve(err ? null : s);
+          });
         } catch {
           resolve(null);
         }
       });
       this.sftpSession = { conn, sftp };
     }
-    return this.sftpSession.sftp;
+    const sftp = await this.sftpSession.sftp;
+    return sftp ? { conn, sftp } : null;
   }
 
   private async rename(sftp: SFTPWrapper, from: string, to: string): Promise<void> {

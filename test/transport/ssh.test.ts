@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshTransport, TIMEOUT_RC } from '../../engine/transport/ssh.ts';
@@ -202,6 +202,40 @@ describe('SshTransport connection failures', () => {
     const e = await unreachable(t.connect());
     expect(e.message).toMatch(/authentication failed \(tried key /);
     expect(Date.now() - start).toBeLessThan(1000);
+  });
+});
+
+describe('authentication sources', () => {
+  it('uses ~/.ssh/id_* and ~/.ssh/known_hosts of the given home by default', async () => {
+    const home = join(lab.dir, 'home-default');
+    mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
+    copyFileSync(lab.keyFile, join(home, '.ssh', 'id_ed25519'));
+    const base = { ...info(host(0), { hostKeyChecking: 'accept-new' }) };
+    delete base.privateKeyFile;
+    delete base.knownHostsFile;
+    const t = new SshTransport(base, { env: { home } });
+    open.push(t);
+    expect((await t.exec('echo ok')).stdout).toBe('ok\n');
+    expect(readFileSync(join(home, '.ssh', 'known_hosts'), 'utf8')).toContain(host(0).address);
+  });
+
+  it('authenticates through ssh-agent when useAgent is set, and says what it tried when nothing works', async () => {
+    const sock = join(lab.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      execFileSync('ssh-add', [lab.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const base = info(host(0), { useAgent: true });
+      delete base.privateKeyFile;
+      const t = new SshTransport(base, { env: { home: join(lab.dir, 'empty-home'), agentSocket: sock } });
+      open.push(t);
+      expect((await t.exec('echo agent')).stdout).toBe('agent\n');
+      const none = new SshTransport({ ...base, useAgent: false }, { env: { home: join(lab.dir, 'empty-home'), agentSocket: sock } });
+      const e = await unreachable(none.connect());
+      expect(e.message).toMatch(/authentication failed \(tried nothing: no key, agent or password configured\)/);
+    } finally {
+      agent.kill();
+    }
   });
 });
 
