@@ -132,9 +132,18 @@ function configure(): void {
 }
 configure();
 
+/** `not   in` and `is\n not` as jsep's one-space operators (outside string literals). */
+function normalize(src: string): string {
+  return src
+    .split(/('(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\bnot\s+in\b/g, 'not in').replace(/\bis\s+not\b/g, 'is not')))
+    .join('');
+}
+
 /** Parses one expression; throws ExprSyntaxError with the offset of the problem. */
-export function parseNode(src: string): Node {
+export function parseNode(text: string): Node {
   let tree: J | false;
+  const src = normalize(text);
   const p = new Jsep(src);
   try {
     tree = p.gobbleExpression();

@@ -94,6 +94,9 @@ describe.each([
   ["'World' in s", true],
   ["'a' in d", true],
   ["'zz' not in d", true],
+  ['x  not\n in [2]', true],
+  ["'is  not' ~ 'x'", 'is  notx'],
+  ['x is  not none', true],
   // logic (Python returns the deciding operand)
   ['t and x', 1],
   ['f and missing', false],
