@@ -12,7 +12,7 @@ const USAGE = `usage: hap lab <command> [--name NAME] (default name: ${DEFAULT_L
   exec HOST -- CMD...               run a command inside the host (no SSH)
   debs                              print the cached etcd 3.5 .debs (downloads them once)`;
 
-interface Parsed {
+export interface Parsed {
   cmd: string;
   name: string;
   hosts?: number;
@@ -21,7 +21,8 @@ interface Parsed {
   rest: string[];
 }
 
-function parse(argv: string[]): Parsed {
+/** Splits `hap lab` arguments; exported for tests. */
+export function parseLabArgs(argv: string[]): Parsed {
   const out: Parsed = { cmd: '', name: DEFAULT_LAB, positional: [], rest: [] };
   const value = (flag: string, i: number): string => {
     const v = argv[i + 1];
@@ -117,7 +118,7 @@ async function dispatch(p: Parsed, out: (s: string) => void): Promise<number> {
 export async function labMain(argv: string[]): Promise<number> {
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
   try {
-    return await dispatch(parse(argv), out);
+    return await dispatch(parseLabArgs(argv), out);
   } catch (e) {
     if (e instanceof LabError) {
       process.stderr.write(`hap lab: ${e.message}\n`);

@@ -35,28 +35,38 @@ ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_k
 WantedBy=ssh.service
 `;
 
-/** The bookworm mirror this machine's apt uses (deb822 or one-line sources). */
-export async function debianMirror(): Promise<string> {
-  const files: string[] = ['/etc/apt/sources.list'];
-  const partsDir = '/etc/apt/sources.list.d';
-  for (const f of await readdir(partsDir).catch(() => [] as string[])) files.push(join(partsDir, f));
-  for (const f of files) {
-    const text = await readFile(f, 'utf8').catch(() => '');
-    if (f.endsWith('.sources')) {
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+/** The first mirror serving `suite` in apt source files (deb822 `.sources` or one-line `.list`). */
+export function mirrorFromSources(files: SourceFile[], suite = 'bookworm'): string | undefined {
+  for (const { path, text } of files) {
+    if (path.endsWith('.sources')) {
       for (const stanza of text.split(/\n\s*\n/)) {
-        const field = (k: string): string => new RegExp(`^${k}:\\s*(.+)$`, 'mi').exec(stanza)?.[1]?.trim() ?? '';
-        const suites = field('Suites').split(/\s+/);
+        const field = (k: string): string => new RegExp(`^${k}:[ \\t]*(.+)$`, 'mi').exec(stanza)?.[1]?.trim() ?? '';
         const uri = field('URIs').split(/\s+/)[0] ?? '';
-        if (suites.includes('bookworm') && uri && !field('Types').includes('deb-src')) return uri;
+        const types = field('Types') || 'deb';
+        if (field('Suites').split(/\s+/).includes(suite) && uri && types.split(/\s+/).includes('deb')) return uri;
       }
-    } else {
+    } else if (path.endsWith('.list')) {
       for (const line of text.split('\n')) {
-        const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/.exec(line.trim() + ' ');
-        if (m?.[1]) return m[1];
+        const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s/.exec(`${line.trim()} `);
+        if (m?.[1] && m[2] === suite) return m[1];
       }
     }
   }
-  return 'http://deb.debian.org/debian';
+  return undefined;
+}
+
+/** The bookworm mirror this machine's apt uses; deb.debian.org when none is configured. */
+export async function debianMirror(): Promise<string> {
+  const paths = ['/etc/apt/sources.list'];
+  const partsDir = '/etc/apt/sources.list.d';
+  for (const f of (await readdir(partsDir).catch(() => [] as string[])).sort()) paths.push(join(partsDir, f));
+  const files = await Promise.all(paths.map(async (path) => ({ path, text: await readFile(path, 'utf8').catch(() => '') })));
+  return mirrorFromSources(files) ?? 'http://deb.debian.org/debian';
 }
 
 /** The lab's SSH key pair (private key 0600); made once, kept across `down`. */

@@ -149,5 +149,7 @@ describe.skipIf(!isRoot)('hap lab (real nspawn hosts)', () => {
     expect((await run(['test', '-e', `/sys/fs/cgroup/unified/hap-lab.${NAME}`])).rc).not.toBe(0);
     expect((await run(['test', '-e', up.inventoryFile])).rc).not.toBe(0);
     expect(await labDown(NAME)).toBe(false);
+    // Without the bridge the address would leave the machine by its default route: refused.
+    await expect(labSsh(ids, up.hosts[0]?.address ?? '', 'true')).rejects.toThrow(/not routed through the lab bridge/);
   }, MIN);
 });
