@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sh } from '../../engine/transport/quote.ts';
 import { SshTransport, TIMEOUT_RC } from '../../engine/transport/ssh.ts';
 import { UnreachableError, type ConnectionInfo } from '../../engine/transport/types.ts';
 import { startSshdHosts, type SshdHost, type SshdHosts } from '../support/sshd-host.ts';
@@ -80,13 +81,13 @@ describe('SshTransport exec', () => {
     const t = transport(info(host(0)));
     const start = Date.now();
     const marker = `hapt-timeout-${process.pid}`;
-    const r = await t.exec(`echo started; sleep 10 && touch /tmp/${marker}`, { timeoutMs: 300 });
+    const r = await t.exec(sh`echo started; sleep 10 && touch /tmp/${marker}`, { timeoutMs: 300 });
     expect(r.rc).toBe(TIMEOUT_RC);
     expect(r.stdout).toBe('started\n');
     expect(Date.now() - start).toBeLessThan(3000);
     // the remote process group is gone, not just our channel
     await new Promise((res) => setTimeout(res, 300));
-    expect((await t.exec(`ps -eo args | grep -c '[t]ouch /tmp/${marker}'`)).stdout.trim()).toBe('0');
+    expect((await t.exec(sh`ps -eo args | grep -c ${`[t]ouch /tmp/${marker}`}`)).stdout.trim()).toBe('0');
     // under become the command runs as another user and is still killed
     const b = await t.exec('sleep 10', { timeoutMs: 200, become: { user: 'nobody', method: 'sudo' } });
     expect(b.rc).toBe(TIMEOUT_RC);
@@ -95,7 +96,7 @@ describe('SshTransport exec', () => {
   it('runs 30 parallel execs as channels of one connection (more than MaxSessions 10)', async () => {
     const t = transport(info(host(0)));
     const before = sshConnections(host(0));
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => t.exec(`sleep 0.1; echo ${i}`)));
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => t.exec(sh`sleep 0.1; echo ${i}`)));
     expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 30 }, (_, i) => `${i}\n`));
     expect(sshConnections(host(0))).toBe(before + 1);
     // channel-open queueing: 10 at once is the OpenSSH default; this server allows 30
@@ -111,15 +112,15 @@ describe('SshTransport files', () => {
     const dir = (await t.exec('mktemp -d /tmp/hapt-files.XXXXXX')).stdout.trim();
     const path = `${dir}/secret.conf`;
     await t.writeFile(path, 'first\n', { mode: 0o600, owner: 'nobody', group: 'nogroup' });
-    expect((await t.exec(`stat -c '%a %U %G' ${path}`)).stdout).toBe('600 nobody nogroup\n');
-    const inode1 = (await t.exec(`stat -c %i ${path}`)).stdout;
+    expect((await t.exec(sh`stat -c ${'%a %U %G'} ${path}`)).stdout).toBe('600 nobody nogroup\n');
+    const inode1 = (await t.exec(sh`stat -c %i ${path}`)).stdout;
     await t.writeFile(path, Buffer.from([0, 1, 2, 255]), { mode: 0o640 });
-    expect((await t.exec(`stat -c '%a %U' ${path}`)).stdout).toBe('640 root\n');
-    expect((await t.exec(`stat -c %i ${path}`)).stdout).not.toBe(inode1); // renamed over, not rewritten
+    expect((await t.exec(sh`stat -c ${'%a %U'} ${path}`)).stdout).toBe('640 root\n');
+    expect((await t.exec(sh`stat -c %i ${path}`)).stdout).not.toBe(inode1); // renamed over, not rewritten
     expect(await t.readFile(path)).toEqual(Buffer.from([0, 1, 2, 255]));
-    expect((await t.exec(`ls -A ${dir}`)).stdout).toBe('secret.conf\n'); // no temp files left
+    expect((await t.exec(sh`ls -A ${dir}`)).stdout).toBe('secret.conf\n'); // no temp files left
     await expect(t.writeFile('/nonexistent-dir/x', 'x')).rejects.toThrow(/nonexistent-dir/);
-    await t.exec(`rm -rf ${dir}`);
+    await t.exec(sh`rm -rf ${dir}`);
   });
 
   it('reads a missing file as null, with and without become', async () => {
@@ -144,7 +145,7 @@ describe('SshTransport become', () => {
     const removeUser = () => {
       execFileSync('rm', ['-f', `/etc/sudoers.d/${user}`]);
       try {
-        execFileSync('userdel', ['-r', user], { stdio: 'ignore' });
+        execFileSync('userdel', ['-r', '-f', user], { stdio: 'ignore' });
       } catch {
         // did not exist
       }
@@ -152,12 +153,13 @@ describe('SshTransport become', () => {
 
     it('sudo needs the password: -n fails, a wrong one fails, the right one works', async () => {
       removeUser(); // a crashed earlier run
+      let t: SshTransport | undefined;
       try {
         execFileSync('useradd', ['-m', '-s', '/bin/sh', user]);
         execFileSync('chpasswd', { input: `${user}:${password}\n` });
         writeFileSync(`/etc/sudoers.d/${user}`, `${user} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
         await lab.authorize(user);
-        const t = transport(info(host(0), { user }));
+        t = transport(info(host(0), { user }));
         expect((await t.exec('id -un')).stdout).toBe(`${user}\n`);
         const root = { user: 'root', method: 'sudo' as const };
         expect((await t.exec('id -un', { become: root })).rc).not.toBe(0);
@@ -167,11 +169,12 @@ describe('SshTransport become', () => {
         // file operations under become go through exec (sudo), not SFTP
         const path = `/tmp/hapt-become-${process.pid}`;
         await t.writeFile(path, 'root only\n', { mode: 0o600, become: { ...root, password } });
-        expect((await t.exec(`stat -c '%a %U' ${path}`)).stdout).toBe('600 root\n');
+        expect((await t.exec(sh`stat -c ${'%a %U'} ${path}`)).stdout).toBe('600 root\n');
         await expect(t.readFile(path)).rejects.toThrow(/Permission denied|failed/);
         expect((await t.readFile(path, { become: { ...root, password } }))?.toString()).toBe('root only\n');
-        await t.exec(`rm -f ${path}`, { become: { ...root, password } });
+        await t.exec(sh`rm -f ${path}`, { become: { ...root, password } });
       } finally {
+        await t?.close(); // userdel refuses while the user's sshd session runs
         removeUser();
       }
     }, 30_000);
@@ -308,8 +311,10 @@ describe('jump host', () => {
     // the target sees the jump host as its client
     expect(r.stdout.split(' ')[0]).toBe(host(0).address);
     expect(r.stdout.split(' ')[2]).toBe(host(2).address);
-    await t.writeFile('/tmp/hapt-jump', 'via jump');
-    expect((await t.readFile('/tmp/hapt-jump'))?.toString()).toBe('via jump');
+    const path = `/tmp/hapt-jump-${process.pid}`;
+    await t.writeFile(path, 'via jump');
+    expect((await t.readFile(path))?.toString()).toBe('via jump');
+    await t.exec(sh`rm -f ${path}`);
   });
 
   it('reports an unreachable target behind a reachable jump host', async () => {
