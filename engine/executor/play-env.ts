@@ -55,6 +55,7 @@ export class PlayEnv {
       inventory_dir: dirname(inv.source),
       ansible_check_mode: this.ctx.options.check,
       ansible_diff_mode: this.ctx.options.diff,
+      ansible_verbosity: this.ctx.options.verbosity,
       ansible_facts: state?.gathered ?? {},
       ...(role ? { role_path: role.path, role_name: role.name } : {}),
     };

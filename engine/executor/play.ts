@@ -11,6 +11,7 @@ import { HostState } from './host.ts';
 import { PlayEnv } from './play-env.ts';
 import { account, runList } from './tasks.ts';
 import { result } from './result.ts';
+import { QuorumGuard } from './quorum/guard.ts';
 
 export interface RunSummary {
   hosts: Map<string, HostState>;
@@ -69,9 +70,13 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
     ctx.emit({ event: 'warning', msg: `play '${play.name}': no hosts matched` });
     return undefined;
   }
+  const guard = play.quorum ? new QuorumGuard(env, play.quorum, (h) => hostState(ctx, playbook, play, states, h)) : undefined;
+  const planned = guard ? await guard.plan(live, play.serial) : { hosts: live, serial: play.serial };
   let index = 0;
-  for (const batch of batches(live, play.serial)) {
+  for (const batch of batches(planned.hosts, planned.serial)) {
     env.batch = batch;
+    const refused = await guard?.before(batch, index);
+    if (refused) return refused;
     for (const h of batch) states.get(h)!.seen = true;
     ctx.emit({ event: 'batch_start', index: index++, hosts: batch });
     if (play.gatherFacts) await gather(env, batch.filter((h) => states.get(h)!.active));
@@ -82,6 +87,8 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
     }
     const failed = batch.filter((h) => !states.get(h)!.active && !states.get(h)!.ended).length;
     if (env.aborted) return env.aborted;
+    const unsettled = await guard?.after(batch, index - 1);
+    if (unsettled) return unsettled;
     if (failed === batch.length) return `every host of batch ${index} failed; stopping the play`;
     if (exceedsFailPercentage(failed, batch.length, play.maxFailPercentage)) {
       return `max_fail_percentage ${play.maxFailPercentage}% exceeded in batch ${index} (${failed} of ${batch.length} failed)`;

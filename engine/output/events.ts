@@ -40,6 +40,8 @@ export type HapEvent =
   | { event: 'debug'; host: string; msg: unknown }
   | { event: 'warning'; msg: string; host?: string }
   | { event: 'info'; msg: string }
+  /** The quorum guard's measurements, arithmetic and decisions. */
+  | { event: 'quorum'; msg: string }
   | { event: 'play_end'; name: string }
   | { event: 'recap'; hosts: Record<string, RecapCounts> };
 

@@ -58,6 +58,9 @@ export function prettyReporter(write: (s: string) => void, verbosity = 0): Repor
       case 'info':
         write(e.msg);
         break;
+      case 'quorum':
+        write(chalk.blue(`quorum: ${e.msg}`));
+        break;
       case 'play_end':
         break;
       case 'recap': {

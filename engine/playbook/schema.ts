@@ -49,6 +49,7 @@ export const QUORUM_SCHEMA = {
   properties: {
     group: { type: 'string' },
     probe: { enum: ['etcd'] },
+    scheme: { enum: ['https', 'http'] },
     endpoint_port: { type: 'integer' },
     ca: { type: 'string' },
     cert: { type: 'string' },
