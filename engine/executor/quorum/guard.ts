@@ -86,9 +86,13 @@ export class QuorumGuard {
     this.note(`batch ${index + 1} [${batch.join(', ')}]: ${c.message}${c.ok ? '' : ' — REFUSED'}`);
     if (!c.ok) return `quorum guard refused batch ${index + 1} [${batch.join(', ')}]: ${c.message}`;
     const leader = s.leader;
-    if (check || !leader?.host || !batch.includes(leader.host) || this.spec.move_leader === false) return undefined;
+    if (!leader?.host || !batch.includes(leader.host) || this.spec.move_leader === false) return undefined;
     const to = pickTransferee(s, batch);
     if (!to) return undefined; // a one-member cluster has nobody to hand over to
+    if (check) {
+      this.note(`would move leadership ${leader.host} → ${to.host ?? to.name}`);
+      return undefined;
+    }
     const runner = this.stateOf(to.host ?? leader.host);
     const moved = await moveLeader(await runner.open(this.env.ctx), this.target(), leader, to);
     if (!moved.ok) return `could not move etcd leadership from ${leader.host} to ${to.host ?? to.name}: ${moved.output}`;
