@@ -1,9 +1,10 @@
 import { shellJoin } from '../transport/quote.ts';
-import { DEFAULT_LAB, FAULT_VERBS, labDebs, labDown, labExec, labFault, labStatus, labUp, type FaultVerb } from './index.ts';
+import { DEFAULT_LAB, FAULT_VERBS, labDebs, labDown, labExec, labFault, labList, labStatus, labUp, type FaultVerb } from './index.ts';
 import { LabError } from './proc.ts';
 
 const USAGE = `usage: hap lab <command> [--name NAME] (default name: ${DEFAULT_LAB})
   up --hosts N [--inventory FILE]   start N hosts h1..hN (or add hosts); writes an Ansible inventory
+  list                              names of the labs on this machine
   status                            hosts, addresses, states, subnet, bridge, disk use
   down                              destroy the lab (the image cache stays)
   kill|stop|start HOST              hard power-off / clean shutdown / boot
@@ -83,6 +84,9 @@ async function dispatch(p: Parsed, out: (s: string) => void): Promise<number> {
       out(had ? `lab ${p.name} destroyed in ${((Date.now() - t0) / 1000).toFixed(1)} s` : `no lab named ${p.name}; nothing to do`);
       return 0;
     }
+    case 'list':
+      for (const n of await labList()) out(n);
+      return 0;
     case 'status': {
       const s = await labStatus(p.name);
       out(`lab ${s.name}: subnet ${s.subnet}, bridge ${s.bridge}${s.inventoryFile ? `, inventory ${s.inventoryFile}` : ''}`);

@@ -5,7 +5,7 @@ import {
   type LabIds,
 } from './paths.ts';
 import { LabError, run, withLock, type RunResult } from './proc.ts';
-import { ensureMachine, releaseNspawnTmpfs, requireRoot } from './machine.ts';
+import { ensureMachine, requireRoot } from './machine.ts';
 import { ensureImage, ensureKey, removeCgroupTree } from './image.ts';
 import { ensureBridge, removeBridge, setCable } from './net.ts';
 import { checkLabName, claimSubnet, listLabs, loadLab, releaseSubnet, requireLab, saveLab, type LabState } from './state.ts';
@@ -126,8 +126,12 @@ export async function labDown(name: string = DEFAULT_LAB): Promise<boolean> {
     await rm(labDir(name), { recursive: true, force: true });
     await releaseSubnet(lab);
   });
-  if ((await listLabs()).length === 0) await releaseNspawnTmpfs();
   return true;
+}
+
+/** Names of the labs that exist on this machine (any state). */
+export function labList(): Promise<string[]> {
+  return listLabs();
 }
 
 export async function labStatus(name: string = DEFAULT_LAB): Promise<LabStatus> {

@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LAB_ROOT, NSPAWN_RUN } from './paths.ts';
 import { LabError, run, runOk, withLock } from './proc.ts';
@@ -67,22 +67,16 @@ async function isMountPoint(path: string): Promise<boolean> {
   return mounts.split('\n').some((l) => l.split(' ')[4] === path);
 }
 
-/** nspawn refuses to clean its propagate dirs on a disk file system, and /run is ext4 here. */
+/**
+ * nspawn refuses to clean its propagate dirs on a disk file system, and /run is ext4 here.
+ * Left mounted on `down`: another lab's `up` may be between this mount and its first nspawn.
+ */
 async function ensureNspawnTmpfs(): Promise<void> {
   if (await isMountPoint(NSPAWN_RUN)) return;
   const fsType = (await run(['stat', '-f', '-c', '%T', '/run'])).stdout.trim();
   if (fsType === 'tmpfs') return;
   await mkdir(NSPAWN_RUN, { recursive: true });
   await runOk(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'hap-lab-nspawn', NSPAWN_RUN]);
-}
-
-/** Undoes ensureNspawnTmpfs when no container of anyone is left using it. */
-export async function releaseNspawnTmpfs(): Promise<void> {
-  if (!(await isMountPoint(NSPAWN_RUN))) return;
-  const source = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === NSPAWN_RUN);
-  if (!source?.includes('hap-lab-nspawn')) return;
-  const busy = await readdir(join(NSPAWN_RUN, 'propagate')).catch(() => []);
-  if (busy.length === 0) await run(['umount', NSPAWN_RUN]);
 }
 
 /** Packages, sysctls and mounts the lab needs on the machine itself; idempotent and quick. */
