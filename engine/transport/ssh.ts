@@ -108,10 +108,13 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed = true;
-    const conn = this.conn ?? (await this.connecting?.catch(() => undefined));
+    const conn = this.conn;
+    if (!conn) {
+      await this.connecting?.catch(() => undefined); // adopt() ends a connection that lands after close
+      return;
+    }
     this.conn = undefined;
     this.sftpSession = undefined;
-    if (!conn) return;
     await new Promise<void>((resolve) => {
       conn.client.once('close', () => resolve());
       conn.client.end();

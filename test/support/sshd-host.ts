@@ -24,7 +24,11 @@ export interface SshdHostsOptions {
   /** Names: bridge `${prefix}0`, namespaces `${prefix}-N`, veths `${prefix}vN`. At most 8 chars. */
   prefix: string;
   count: number;
-  /** A /24 of its own, e.g. `10.215.0.0/24`; the bridge takes .1, hosts .2 onwards. */
+  /**
+   * A /24 of its own, e.g. `10.215.0.0/24` (bridge .1, hosts .2 onwards, at most 240 hosts),
+   * or a /16 for more hosts, e.g. `10.216.0.0/16` (bridge .0.1, 250 hosts per third octet
+   * from .0.2, at most 2000 hosts).
+   */
   subnet: string;
   port?: number;
 }
@@ -47,13 +51,16 @@ export interface SshdHosts {
   dropSessions(i: number): Promise<void>;
   /** Gives host i a new host key and restarts it; knownHostsFile keeps the old key. Returns the new known_hosts line. */
   regenerateHostKey(i: number): Promise<string>;
+  /** Cuts (false) or restores (true) host i's network link, like a pulled cable: no RST, no FIN. */
+  setLink(i: number, up: boolean): Promise<void>;
   /** Authorizes keyFile for a local user too. */
   authorize(user: string): Promise<void>;
 }
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
-const MAX_HOSTS = 240;
+const MAX_HOSTS_24 = 240;
+const MAX_HOSTS_16 = 2000;
 const MASK_BASHRC = 'if [ -f /root/.bashrc ]; then mount --bind /dev/null /root/.bashrc || exit 1; fi';
 
 async function ip(...args: string[]): Promise<string> {
@@ -149,11 +156,17 @@ function sshdConfig(dir: string, host: SshdHost, authorizedDir: string): string 
 export async function startSshdHosts(opts: SshdHostsOptions): Promise<SshdHosts> {
   if (process.getuid?.() !== 0) throw new Error('startSshdHosts needs root: it creates network namespaces, a bridge and sshd processes');
   if (!/^[a-z][a-z0-9]{0,7}$/.test(opts.prefix)) throw new Error(`prefix "${opts.prefix}" must be 1-8 lowercase letters/digits`);
-  const m = /^(\d+\.\d+\.\d+)\.0\/24$/.exec(opts.subnet);
-  if (!m?.[1]) throw new Error(`subnet "${opts.subnet}" must be a /24 like 10.215.0.0/24`);
+  const m24 = /^(\d+\.\d+\.\d+)\.0\/24$/.exec(opts.subnet);
+  const m16 = /^(\d+\.\d+)\.0\.0\/16$/.exec(opts.subnet);
+  const base = m24?.[1] ?? m16?.[1];
+  if (!base) throw new Error(`subnet "${opts.subnet}" must be a /24 like 10.215.0.0/24 or a /16 like 10.216.0.0/16`);
   if (opts.subnet.startsWith('10.88.')) throw new Error('10.88.0.0/16 is reserved; pick another subnet');
-  if (opts.count < 1 || opts.count > MAX_HOSTS) throw new Error(`count must be 1..${MAX_HOSTS}`);
-  const base = m[1];
+  const maxHosts = m24 ? MAX_HOSTS_24 : MAX_HOSTS_16;
+  if (opts.count < 1 || opts.count > maxHosts) throw new Error(`count must be 1..${maxHosts} for a /${m24 ? 24 : 16}`);
+  const bits = m24 ? 24 : 16;
+  // in a /16, 250 hosts per third octet keeps every address clear of .0/.255
+  const hostAddress = (i: number) => (m24 ? `${base}.${i + 2}` : `${base}.${Math.floor(i / 250)}.${(i % 250) + 2}`);
+  const gateway = m24 ? `${base}.1` : `${base}.0.1`;
   const port = opts.port ?? 22;
   const { prefix } = opts;
   const bridge = `${prefix}0`;
@@ -174,7 +187,7 @@ export async function startSshdHosts(opts: SshdHostsOptions): Promise<SshdHosts>
 
   const hosts: SshdHost[] = Array.from({ length: opts.count }, (_, i) => ({
     name: `${prefix}-${i + 1}`,
-    address: `${base}.${i + 2}`,
+    address: hostAddress(i),
     port,
     netns: `${prefix}-${i + 1}`,
   }));
@@ -229,7 +242,7 @@ export async function startSshdHosts(opts: SshdHostsOptions): Promise<SshdHosts>
   try {
     await authorize('root');
     await ip('link', 'add', bridge, 'type', 'bridge');
-    await ip('addr', 'add', `${base}.1/24`, 'dev', bridge);
+    await ip('addr', 'add', `${gateway}/${bits}`, 'dev', bridge);
     await ip('link', 'set', bridge, 'up');
     const limit = pLimit(8);
     await Promise.all(
@@ -239,10 +252,10 @@ export async function startSshdHosts(opts: SshdHostsOptions): Promise<SshdHosts>
           await ip('netns', 'add', h.netns);
           await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.netns);
           await ip('link', 'set', veth, 'master', bridge, 'up');
-          await ip('-n', h.netns, 'addr', 'add', `${h.address}/24`, 'dev', 'eth0');
+          await ip('-n', h.netns, 'addr', 'add', `${h.address}/${bits}`, 'dev', 'eth0');
           await ip('-n', h.netns, 'link', 'set', 'eth0', 'up');
           await ip('-n', h.netns, 'link', 'set', 'lo', 'up');
-          await ip('-n', h.netns, 'route', 'add', 'default', 'via', `${base}.1`);
+          await ip('-n', h.netns, 'route', 'add', 'default', 'via', gateway);
           await mkdir(hostDir(i), { mode: 0o700 });
           await newHostKey(i);
           await writeFile(join(hostDir(i), 'sshd_config'), sshdConfig(hostDir(i), h, authorizedDir));
@@ -268,7 +281,7 @@ export async function startSshdHosts(opts: SshdHostsOptions): Promise<SshdHosts>
     hosts,
     keyFile,
     knownHostsFile,
-    unusedAddress: `${base}.254`,
+    unusedAddress: m24 ? `${base}.254` : `${base}.255.254`,
     dir,
     stop,
     kill,
@@ -285,6 +298,9 @@ export async function startSshdHosts(opts: SshdHostsOptions): Promise<SshdHosts>
       await kill(i);
       await start(i);
       return knownLine(i);
+    },
+    setLink: async (i, up) => {
+      await ip('link', 'set', `${prefix}v${i + 1}`, up ? 'up' : 'down');
     },
     authorize,
   };

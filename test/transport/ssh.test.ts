@@ -302,6 +302,22 @@ describe('dropped connections', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await t.readFile('/nonexistent')).toBeNull();
   }, 20_000);
+
+  it('notices a cut network through keep-alives, then reconnects once it is back', async () => {
+    const t = transport(info(host(1)));
+    await t.exec('true');
+    await lab.setLink(1, false);
+    try {
+      const start = Date.now();
+      const e = await unreachable(t.exec('echo during-cut'));
+      // keep-alive every 5 s, 3 unanswered → dropped; the one reconnect then times out (3 s)
+      expect(Date.now() - start).toBeLessThan(30_000);
+      expect(e.message).toMatch(/timed out|connection lost/);
+    } finally {
+      await lab.setLink(1, true);
+    }
+    expect((await t.exec('echo healed')).stdout).toBe('healed\n');
+  }, 45_000);
 });
 
 describe('jump host', () => {
