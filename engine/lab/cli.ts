@@ -3,7 +3,7 @@ import { DEFAULT_LAB, FAULT_VERBS, labDebs, labDown, labExec, labFault, labList,
 import { LabError } from './proc.ts';
 
 const USAGE = `usage: hap lab <command> [--name NAME] (default name: ${DEFAULT_LAB})
-  up --hosts N [--inventory FILE]   start N hosts h1..hN (or add hosts); writes an Ansible inventory
+  up --hosts N [--inventory FILE] [--group G[=h1,h2]]   start N hosts h1..hN (or add hosts); writes an Ansible inventory
   list                              names of the labs on this machine
   status                            hosts, addresses, states, subnet, bridge, disk use
   down                              destroy the lab (the image cache stays)
@@ -18,13 +18,15 @@ export interface Parsed {
   name: string;
   hosts?: number;
   inventory?: string;
+  /** --group NAME[=h1,h2]: an inventory group of those hosts (all hosts when none named). */
+  groups: Record<string, string[] | undefined>;
   positional: string[];
   rest: string[];
 }
 
 /** Splits `hap lab` arguments; exported for tests. */
 export function parseLabArgs(argv: string[]): Parsed {
-  const out: Parsed = { cmd: '', name: DEFAULT_LAB, positional: [], rest: [] };
+  const out: Parsed = { cmd: '', name: DEFAULT_LAB, groups: {}, positional: [], rest: [] };
   const value = (flag: string, i: number): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new LabError(`${flag} needs a value\n${USAGE}`);
@@ -37,6 +39,11 @@ export function parseLabArgs(argv: string[]): Parsed {
     if (a === '--') {
       out.rest = argv.slice(i + 1);
       break;
+    } else if (flag === '--group') {
+      const v = inline ?? value(flag, i++);
+      const [g, members] = v.split('=');
+      if (!g || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(g)) throw new LabError(`--group needs a group name, not ${JSON.stringify(v)}`);
+      out.groups[g] = members ? members.split(',').filter(Boolean) : undefined;
     } else if (flag === '--name' || flag === '--hosts' || flag === '--inventory') {
       const v = inline ?? value(flag, i++);
       if (flag === '--name') out.name = v;
@@ -72,7 +79,7 @@ async function dispatch(p: Parsed, out: (s: string) => void): Promise<number> {
     case 'up': {
       if (p.hosts === undefined) throw new LabError('hap lab up needs --hosts N');
       const t0 = Date.now();
-      const r = await labUp({ name: p.name, hosts: p.hosts, inventory: p.inventory, log: out });
+      const r = await labUp({ name: p.name, hosts: p.hosts, inventory: p.inventory, groups: p.groups, log: out });
       for (const h of r.hosts) out(`${h.name}\t${h.address}`);
       out(`lab ${r.name} up: ${r.hosts.length} hosts on ${r.bridge} (${r.subnet}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       out(`inventory: ${r.inventoryFile}`);

@@ -27,6 +27,8 @@ export interface LabUpOptions {
   hosts: number;
   /** Inventory path; default inventories/lab/<name>.yml relative to the current directory. */
   inventory?: string;
+  /** Inventory groups to write: name → member hosts (undefined: every host). */
+  groups?: Record<string, string[] | undefined>;
   log?: (line: string) => void;
 }
 
@@ -101,7 +103,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const hosts = hostsOf(lab, count);
     await Promise.all(hosts.map((h) => waitForSsh(lab, h.name, h.address, SSH_TIMEOUT_MS)));
     if (previousInventory && previousInventory !== inventoryFile) await removeInventory(previousInventory, name);
-    await writeInventory(inventoryFile, name, hosts);
+    await writeInventory(inventoryFile, name, hosts, opts.groups);
     return { name, subnet: subnetOf(lab), bridge: bridgeName(lab), hosts, inventoryFile, keyFile: KEY_FILE };
   });
 }

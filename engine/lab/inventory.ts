@@ -10,7 +10,7 @@ export interface LabHost {
 const MARK = '# Written by `hap lab up`';
 
 /** Ansible's YAML inventory for the lab's hosts. */
-export function inventoryYaml(labName: string, hosts: LabHost[], keyFile = KEY_FILE): string {
+export function inventoryYaml(labName: string, hosts: LabHost[], keyFile = KEY_FILE, groups: Record<string, string[] | undefined> = {}): string {
   const lines = [
     `${MARK} for lab ${labName}; rewritten on every up, removed by down.`,
     'all:',
@@ -21,12 +21,18 @@ export function inventoryYaml(labName: string, hosts: LabHost[], keyFile = KEY_F
     '  hosts:',
     ...hosts.map((h) => `    ${h.name}: { ansible_host: ${h.address} }`),
   ];
+  const names = Object.keys(groups);
+  if (names.length) lines.push('  children:');
+  for (const g of names) {
+    lines.push(`    ${g}:`, '      hosts:');
+    for (const h of groups[g] ?? hosts.map((x) => x.name)) lines.push(`        ${h}:`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
-export async function writeInventory(file: string, labName: string, hosts: LabHost[]): Promise<void> {
+export async function writeInventory(file: string, labName: string, hosts: LabHost[], groups?: Record<string, string[] | undefined>): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, inventoryYaml(labName, hosts));
+  await writeFile(file, inventoryYaml(labName, hosts, KEY_FILE, groups));
 }
 
 /** Removes an inventory only if `up` wrote it for this lab (never a file a person wrote). */
