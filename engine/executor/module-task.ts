@@ -3,7 +3,7 @@ import type { ModuleContext, Plan } from '../modules/types.ts';
 import type { ModuleTask } from '../playbook/types.ts';
 import { validate } from '../schemas/ajv.ts';
 import { HapError, formatPos } from '../source/errors.ts';
-import { UnreachableError, type Become, type Transport } from '../transport/types.ts';
+import { UnreachableError, type Become, type ExecOptions, type Transport } from '../transport/types.ts';
 import { evaluate, evaluateCondition } from '../vars/expr.ts';
 import { renderString, renderValue } from '../vars/template.ts';
 import { findFile } from '../playbook/files.ts';
@@ -16,8 +16,8 @@ async function target(env: PlayEnv, task: ModuleTask, vars: Record<string, unkno
   const own = env.hosts.get(vars.inventory_hostname as string)!;
   if (!task.delegateTo) return { transport: await own.open(env.ctx), state: own };
   const name = renderString(task.delegateTo, vars, { name: 'delegate_to', pos: task.pos });
-  const state = env.hosts.get(name);
-  if (!state) throw new HapError(`delegate_to: host '${name}' is not in the inventory`, task.pos);
+  if (!env.ctx.inventory.hosts.has(name)) throw new HapError(`delegate_to: host '${name}' is not in the inventory`, task.pos);
+  const state = env.stateOf(name);
   return { transport: await state.open(env.ctx), state, name };
 }
 
@@ -29,13 +29,25 @@ function become(env: PlayEnv, task: ModuleTask, vars: Record<string, unknown>): 
   return { user, method: 'sudo', ...(pw !== undefined ? { password: String(pw) } : {}) };
 }
 
+function taskEnvironment(env: PlayEnv, task: ModuleTask, vars: Record<string, unknown>): Record<string, string> | undefined {
+  const raw = { ...(env.play.environment ?? {}), ...((task.environment as Record<string, unknown> | undefined) ?? {}) };
+  if (Object.keys(raw).length === 0) return undefined;
+  const rendered = renderValue(raw, vars, { name: 'environment', pos: task.pos }) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(rendered).map(([k, v]) => [k, String(v)]));
+}
+
 /** Plans and (unless check mode) applies one module call: one attempt of one item. */
 async function attempt(env: PlayEnv, task: ModuleTask, vars: Record<string, unknown>): Promise<TaskResult> {
   const mod = findModule(task.module)!;
   const args = renderValue(task.args, vars, { name: formatPos(task.pos), pos: task.pos }) as Record<string, unknown>;
   const errs = validate(mod.schema, args, task.module);
   if (errs.length) return result('failed', `invalid arguments for ${task.module} (${formatPos(task.pos)}): ${errs.map((e) => e.message).join('; ')}`);
-  const { transport, state } = await target(env, task, vars);
+  const { transport: raw, state } = await target(env, task, vars);
+  const environment = taskEnvironment(env, task, vars);
+  // `environment:` applies to every command the module runs on the host
+  const transport: Transport = environment
+    ? Object.assign(Object.create(raw) as Transport, { exec: (cmd: string, o: ExecOptions = {}) => raw.exec(cmd, { ...o, env: { ...environment, ...o.env } }) })
+    : raw;
   const mctx: ModuleContext = {
     host: vars.inventory_hostname as string,
     transport,
@@ -53,7 +65,7 @@ async function attempt(env: PlayEnv, task: ModuleTask, vars: Record<string, unkn
   if (plan.status === 'skipped') return result('skipped', plan.msg, plan.result ?? {});
   const r: TaskResult = { status: 'changed', msg: plan.msg, changes: plan.changes.map((c) => c.summary), diff: [], data: { ...(plan.result ?? {}) } };
   if (env.ctx.options.diff) r.diff = plan.changes.flatMap((c) => (c.diff ? [c.diff] : []));
-  const check = env.ctx.options.check && task.checkMode !== false;
+  const check = task.checkMode ?? env.ctx.options.check;
   if (check) {
     r.checkMode = true;
     // a command's outcome cannot be predicted: report it as skipped, like Ansible

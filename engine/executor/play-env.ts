@@ -23,6 +23,8 @@ export class PlayEnv {
     readonly play: Play,
     readonly hosts: Map<string, HostState>,
     readonly playHosts: string[],
+    /** The run-wide state of any inventory host (delegate_to targets, quorum members). */
+    readonly stateOf: (host: string) => HostState = (h) => hosts.get(h)!,
   ) {}
 
   /** Drops per-task caches (hostvars see the newest runtime vars of other hosts). */

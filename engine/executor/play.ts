@@ -64,13 +64,14 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
   const all = playHosts(ctx, play);
   for (const h of all) hostState(ctx, playbook, play, states, h).ended = false;
   ctx.emit({ event: 'play_start', name: play.name, hosts: all });
-  const env = new PlayEnv(ctx, playbook, play, states, all);
+  const stateOf = (h: string) => hostState(ctx, playbook, play, states, h);
+  const env = new PlayEnv(ctx, playbook, play, states, all, stateOf);
   const live = all.filter((h) => states.get(h)!.active);
   if (live.length === 0) {
     ctx.emit({ event: 'warning', msg: `play '${play.name}': no hosts matched` });
     return undefined;
   }
-  const guard = play.quorum ? new QuorumGuard(env, play.quorum, (h) => hostState(ctx, playbook, play, states, h)) : undefined;
+  const guard = play.quorum ? new QuorumGuard(env, play.quorum, stateOf) : undefined;
   const planned = guard ? await guard.plan(live, play.serial) : { hosts: live, serial: play.serial };
   let index = 0;
   for (const batch of batches(planned.hosts, planned.serial)) {
