@@ -29,7 +29,8 @@ export class QuorumGuard {
   private target(): ProbeTarget {
     const hosts = (this.env.ctx.inventory.hosts.size ? this.groupHosts() : []).map((name) => {
       const vars = this.env.varsFor(name, undefined, {}, false);
-      return { name, address: String(vars.ansible_host ?? name) };
+      // the etcd role's `etcd_address` (when set) is where etcd listens
+      return { name, address: String(vars.etcd_address ?? vars.ansible_host ?? name) };
     });
     return { hosts, spec: this.spec };
   }
