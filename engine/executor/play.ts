@@ -11,6 +11,7 @@ import { HostState } from './host.ts';
 import { PlayEnv } from './play-env.ts';
 import { account, runList } from './tasks.ts';
 import { result } from './result.ts';
+import { isTemplated, renderValue } from '../vars/template.ts';
 import { QuorumGuard } from './quorum/guard.ts';
 
 export interface RunSummary {
@@ -21,7 +22,9 @@ export interface RunSummary {
 
 /** The hosts a play targets: its pattern, narrowed by --limit. */
 export function playHosts(ctx: RunContext, play: Play): string[] {
-  return applyLimit(ctx.inventory, selectHosts(ctx.inventory, play.hosts), ctx.options.limit);
+  // like Ansible, `hosts:` may be a template; only -e values are known before the play starts
+  const pattern = isTemplated(play.hosts) ? String(renderValue(play.hosts, { ...play.vars, ...ctx.options.extra.values }, { name: 'hosts', pos: play.pos })) : play.hosts;
+  return applyLimit(ctx.inventory, selectHosts(ctx.inventory, pattern), ctx.options.limit);
 }
 
 function hostState(ctx: RunContext, playbook: Playbook, play: Play, states: Map<string, HostState>, name: string): HostState {

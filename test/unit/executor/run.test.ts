@@ -133,6 +133,17 @@ describe('serial batches and failure limits', () => {
     expect(batches).toEqual([['w1'], ['w2', 'w3'], ['d1']]);
   });
 
+  it('hosts: may be a template of -e values', async () => {
+    const { run } = await setup(`
+- hosts: "{{ target }}"
+  gather_facts: false
+  tasks:
+    - debug: { msg: hi }
+`);
+    const r = await run('-e', 'target=db');
+    expect(Object.keys(r.recap!)).toEqual(['d1']);
+  });
+
   it('max_fail_percentage stops later batches', async () => {
     const { dir, run } = await setup(`
 - hosts: web
