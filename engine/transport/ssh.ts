@@ -6,6 +6,7 @@ import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { atomicWriteScript, becomeCommand } from './local.ts';
 import { quote, sh } from './quote.ts';
 import { openSshConnection, type SshConnection, type SshEnvironment } from './ssh-connect.ts';
+import { RemoteShell, ShellGone } from './ssh-shell.ts';
 import {
   UnreachableError,
   type Become,
@@ -42,6 +43,7 @@ export class SshTransport implements Transport {
   private conn: SshConnection | undefined;
   private connecting: Promise<SshConnection> | undefined;
   private sftpSession: { conn: SshConnection; sftp: Promise<SFTPWrapper | null> } | undefined;
+  private shellSession: { conn: SshConnection; shell: Promise<RemoteShell | null> } | undefined;
   private closed = false;
 
   constructor(
@@ -60,6 +62,17 @@ export class SshTransport implements Transport {
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const remote = `/bin/sh -c ${quote(becomeCommand(withTimeout(withEnvAndCwd(command, opts), opts.timeoutMs), opts.become))}`;
     return this.limit(async () => {
+      // plain commands go through the host's long-lived shell when it is free: no new session
+      if (!opts.stdin && opts.timeoutMs === undefined && opts.become?.password === undefined) {
+        const shell = await this.shell();
+        if (shell?.idle) {
+          try {
+            return await shell.run(remote);
+          } catch (e) {
+            if (!(e instanceof ShellGone)) throw e;
+          }
+        }
+      }
       const channel = await this.openExec(remote);
       return runChannel(channel, opts, this.host);
     });
@@ -179,6 +192,17 @@ export class SshTransport implements Transport {
     if (e instanceof UnreachableError) return e;
     if (this.conn !== conn) return new UnreachableError(`${this.host}: connection lost while ${what}: ${e.message}`, this.host);
     return new Error(`${what} on ${this.host} failed: ${e.message}`);
+  }
+
+  /** The connection's long-lived shell (reopened if it ended), or null when refused. */
+  private async shell(): Promise<RemoteShell | null> {
+    const conn = await this.connection();
+    const current = this.shellSession?.conn === conn ? await this.shellSession.shell : undefined;
+    if (current && !current.closed) return current;
+    if (this.shellSession?.conn === conn && current === null) return null;
+    const shell = RemoteShell.open(conn.client, this.host);
+    this.shellSession = { conn, shell };
+    return shell;
   }
 
   /** The connection's SFTP session, or null when the server offers no SFTP (exec fallbacks). */
