@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
+import { quote } from './quote.ts';
 import { UnreachableError, type ExecResult } from './types.ts';
 
 /**
  * One long-lived `/bin/sh` per connection that runs commands one at a time from its stdin.
  * Every SSH exec channel costs the host an sshd session, a fork and the user's login shell
  * (about 5 ms of host CPU, most of a run's cost at 100+ hosts); through this shell a command
- * costs one fork of sh. The command line run is the same `/bin/sh -c '…'` an exec channel
- * would run, with stdin from /dev/null (an exec without stdin sees EOF at once, the same).
+ * costs one fork of sh. The script an exec channel would run as `/bin/sh -c '…'` runs as
+ * `( eval '…' )`: a fresh subshell of an untouched sh (so `exit`, `cd`, `export` and syntax
+ * errors stay in it), stdin from /dev/null (an exec without stdin sees EOF at once, the same).
  * Before it, the shell prints a random marker on stdout (so a lost shell that never started
  * the command can be told apart); after it, the marker and `$?` on stdout and the marker on
  * stderr.
@@ -59,15 +61,15 @@ export class RemoteShell {
     return this.dead;
   }
 
-  /** Runs `remote` (a full `/bin/sh -c '…'` command line). Only call when idle. */
-  run(remote: string): Promise<ExecResult> {
+  /** Runs a shell script as `/bin/sh -c` would. Only call when idle. */
+  run(script: string): Promise<ExecResult> {
     if (!this.idle) throw new Error('RemoteShell.run called while busy');
     this.busy = true;
     this.out = new Collector();
     this.err = new Collector();
     return new Promise<ExecResult>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.ch.write(`printf '%s\\n' ${this.mark}\n${remote} </dev/null\nprintf '\\n%s %d\\n' ${this.mark} "$?"\nprintf '\\n%s\\n' ${this.mark} >&2\n`);
+      this.ch.write(`printf '%s\\n' ${this.mark}\n( eval ${quote(script)} ) </dev/null\nprintf '\\n%s %d\\n' ${this.mark} "$?"\nprintf '\\n%s\\n' ${this.mark} >&2\n`);
     }).finally(() => {
       this.busy = false;
     });

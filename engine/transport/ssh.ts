@@ -60,14 +60,15 @@ export class SshTransport implements Transport {
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const remote = `/bin/sh -c ${quote(becomeCommand(withTimeout(withEnvAndCwd(command, opts), opts.timeoutMs), opts.become))}`;
+    const script = becomeCommand(withTimeout(withEnvAndCwd(command, opts), opts.timeoutMs), opts.become);
+    const remote = `/bin/sh -c ${quote(script)}`;
     return this.limit(async () => {
       // plain commands go through the host's long-lived shell when it is free: no new session
       if (!opts.stdin && opts.timeoutMs === undefined && opts.become?.password === undefined) {
         const shell = await this.shell();
         if (shell?.idle) {
           try {
-            return await shell.run(remote);
+            return await shell.run(script);
           } catch (e) {
             if (!(e instanceof ShellGone)) throw e;
           }
