@@ -5,6 +5,7 @@ import { mergeVars } from '../vars/ladder.ts';
 import type { RunContext } from './context.ts';
 import type { HostState } from './host.ts';
 import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
 
 /** What the tasks of one play share: its hosts, the current batch and the variable scopes. */
 export class PlayEnv {
@@ -26,6 +27,15 @@ export class PlayEnv {
     /** The run-wide state of any inventory host (delegate_to targets, quorum members). */
     readonly stateOf: (host: string) => HostState = (h) => hosts.get(h)!,
   ) {}
+
+  private invDir?: string;
+
+  /** The inventory's folder: the -i directory itself, or the folder of the -i file. */
+  private inventoryDir(): string {
+    const src = this.ctx.inventory.source;
+    this.invDir ??= statSync(src, { throwIfNoEntry: false })?.isDirectory() ? src : dirname(src);
+    return this.invDir;
+  }
 
   /** Drops per-task caches (hostvars see the newest runtime vars of other hosts). */
   step(): void {
@@ -54,7 +64,7 @@ export class PlayEnv {
       ansible_play_hosts_all: this.playHosts,
       playbook_dir: this.playbook.dir,
       inventory_file: inv.source,
-      inventory_dir: dirname(inv.source),
+      inventory_dir: this.inventoryDir(),
       ansible_check_mode: this.ctx.options.check,
       ansible_diff_mode: this.ctx.options.diff,
       ansible_verbosity: this.ctx.options.verbosity,

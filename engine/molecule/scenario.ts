@@ -83,6 +83,8 @@ export async function writeScenarioInventory(s: Scenario, hosts: LabHost[], keyF
         ansible_user: 'root',
         ansible_ssh_private_key_file: keyFile,
         ansible_host_key_checking: false,
+        molecule_scenario: s.name,
+        molecule_lab: s.lab,
         ...s.vars,
       },
       hosts: Object.fromEntries(hosts.map((h) => [h.name, { ansible_host: h.address }])),

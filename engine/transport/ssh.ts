@@ -25,6 +25,8 @@ export interface SshTransportOptions {
    */
   maxChannels?: number;
   env?: SshEnvironment;
+  /** Bounds connection attempts in flight across the transports sharing it (see sshTransports). */
+  handshakes?: ReturnType<typeof pLimit>;
 }
 
 const SFTP_NO_SUCH_FILE = 2;
@@ -40,6 +42,7 @@ export class SshTransport implements Transport {
   readonly host: string;
   private readonly env: SshEnvironment;
   private readonly limit: ReturnType<typeof pLimit>;
+  private readonly handshakes: ReturnType<typeof pLimit> | undefined;
   private conn: SshConnection | undefined;
   private connecting: Promise<SshConnection> | undefined;
   private sftpSession: { conn: SshConnection; sftp: Promise<SFTPWrapper | null> } | undefined;
@@ -53,6 +56,7 @@ export class SshTransport implements Transport {
     this.host = info.host;
     this.env = opts.env ?? { home: homedir(), agentSocket: process.env.SSH_AUTH_SOCK };
     this.limit = pLimit(opts.maxChannels ?? 8);
+    this.handshakes = opts.handshakes;
   }
 
   async connect(): Promise<void> {
@@ -132,7 +136,11 @@ export class SshTransport implements Transport {
     await new Promise<void>((resolve) => {
       conn.client.once('close', () => resolve());
       conn.client.end();
-      setTimeout(resolve, 1000).unref();
+      // a host that died (no FIN, no RST) never answers the goodbye: drop the socket
+      setTimeout(() => {
+        conn.client.destroy();
+        resolve();
+      }, 1000).unref();
     });
     conn.jump?.end();
   }
@@ -141,7 +149,8 @@ export class SshTransport implements Transport {
   private connection(): Promise<SshConnection> {
     if (this.closed) return Promise.reject(new UnreachableError(`${this.host}: the SSH transport is closed`, this.host));
     if (this.conn) return Promise.resolve(this.conn);
-    this.connecting ??= openSshConnection(this.info, this.env)
+    const open = () => openSshConnection(this.info, this.env);
+    this.connecting ??= (this.handshakes ? this.handshakes(open) : open())
       .then((c) => {
         this.adopt(c);
         return c;
@@ -243,7 +252,17 @@ export class SshTransport implements Transport {
   }
 }
 
-export const sshTransportFactory: TransportFactory = (info) => new SshTransport(info);
+/**
+ * SSH transports that open at most `maxHandshakes` connections at once between them. Hundreds
+ * of hosts handshaking together starve each other (and, on a small controller, their sshds) of
+ * CPU until some hit the connect timeout; queued ones start their timeout when they leave the queue.
+ */
+export function sshTransports(maxHandshakes = 32): TransportFactory {
+  const handshakes = pLimit(maxHandshakes);
+  return (info) => new SshTransport(info, { handshakes });
+}
+
+export const sshTransportFactory: TransportFactory = sshTransports();
 
 /** Applies env and cwd inside the command, so they also hold under sudo (which resets env). */
 function withEnvAndCwd(command: string, opts: ExecOptions): string {
