@@ -88,29 +88,32 @@ async function attempt(env: PlayEnv, task: ModuleTask, vars: Record<string, unkn
 async function runItem(env: PlayEnv, task: ModuleTask, host: string, locals: Record<string, unknown>): Promise<TaskResult> {
   const vars = env.varsFor(host, task, locals);
   if (task.when.length && !evaluateCondition(task.when, vars, task.pos)) return result('skipped', 'conditional result was false', { skip_reason: 'Conditional result was False' });
-  const tries = task.until ? Math.max(1, task.retries + 1) : 1;
+  const tries = task.until ? Math.max(1, numberOf(task.retries, vars, task, 'retries') + 1) : 1;
   let r: TaskResult = result('failed', 'not run');
   for (let n = 1; n <= tries; n++) {
     r = await attempt(env, task, vars);
-    if (r.status === 'skipped' && r.checkMode) return r;
-    const reg = registered(r);
-    const withResult = task.register ? env.varsFor(host, task, { ...locals, [task.register]: reg }) : vars;
-    if (task.changedWhen && r.status !== 'failed') {
-      r.status = evaluateCondition(task.changedWhen, withResult, task.pos) ? 'changed' : 'ok';
-    }
-    if (task.failedWhen) {
-      const failed = evaluateCondition(task.failedWhen, withResult, task.pos);
-      if (failed) r = { ...r, status: 'failed', msg: r.msg ?? `failed_when: ${task.failedWhen.join(' and ')}` };
-      else if (r.status === 'failed') r = { ...r, status: r.changes.length ? 'changed' : 'ok' };
-    }
+    if (r.status === 'skipped') return r;
+    if (task.until) r.data.attempts = n;
+    const withResult = () => (task.register ? env.varsFor(host, task, { ...locals, [task.register]: registered(r) }) : vars);
+    // changed_when and failed_when both judge the result; a failure they forgive is only
+    // "changed" when changed_when (or the module) says so
+    const failed = task.failedWhen ? evaluateCondition(task.failedWhen, withResult(), task.pos) : r.status === 'failed';
+    const changed = task.changedWhen ? evaluateCondition(task.changedWhen, withResult(), task.pos) : r.status === 'changed' || (r.status === 'failed' && r.changes.length > 0);
+    const msg = failed && task.failedWhen && r.status !== 'failed' ? `failed_when: ${task.failedWhen.join(' and ')}` : r.msg;
+    r = { ...r, status: failed ? 'failed' : changed ? 'changed' : 'ok', msg };
     if (!task.until) break;
-    r.data.attempts = n;
-    const done = r.status !== 'failed' && evaluateCondition(task.until, task.register ? env.varsFor(host, task, { ...locals, [task.register]: registered(r) }) : vars, task.pos);
-    if (done) break;
-    if (n < tries) await env.ctx.sleep(task.delay * 1000, env.ctx.signal);
+    if (!failed && evaluateCondition(task.until, withResult(), task.pos)) break;
+    if (n < tries) await env.ctx.sleep(numberOf(task.delay, vars, task, 'delay') * 1000, env.ctx.signal);
     else r = { ...r, status: 'failed', msg: `until '${task.until.join(' and ')}' still false after ${tries} attempts${r.msg ? `: ${r.msg}` : ''}` };
   }
   return r;
+}
+
+/** retries/delay may be templates (`"{{ etcd_health_retries }}"`). */
+function numberOf(v: number | string, vars: Record<string, unknown>, task: ModuleTask, what: string): number {
+  const n = Number(typeof v === 'string' ? renderValue(v, vars, { name: what, pos: task.pos }) : v);
+  if (!Number.isFinite(n) || n < 0) throw new HapError(`${what} must be a non-negative number, got '${String(v)}'`, task.pos);
+  return n;
 }
 
 function label(task: ModuleTask, item: unknown, vars: Record<string, unknown>): string {
@@ -157,7 +160,7 @@ export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string
         const locals = { [task.loopVar]: list[i], ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length } };
         const r = await guard(() => runItem(env, task, host, locals));
         emit(r, label(task, list[i], env.varsFor(host, task, locals)));
-        out.push(r);
+        out.push({ ...r, data: { ...r.data, item: list[i], ansible_loop_var: task.loopVar } });
         if (r.status === 'unreachable') break;
       }
       return combineLoop(out);

@@ -17,6 +17,7 @@ export class PlayEnv {
   aborted?: string;
   private groups?: Record<string, string[]>;
   private hostvarsCache?: Record<string, unknown>;
+  private activeLists = new Map<string[], string[]>();
 
   constructor(
     readonly ctx: RunContext,
@@ -43,7 +44,32 @@ export class PlayEnv {
   }
 
   activeBatch(): string[] {
-    return this.batch.filter((h) => this.hosts.get(h)?.active);
+    return this.activeOf(this.batch);
+  }
+
+  /**
+   * The active hosts of `hosts`, as the same array while that set is unchanged: every host's
+   * scope on every task holds these lists, and 500 hosts each filtering 500 was most of a
+   * run's garbage.
+   */
+  private activeOf(hosts: string[]): string[] {
+    const prev = this.activeLists.get(hosts);
+    if (prev) {
+      let j = 0;
+      let same = true;
+      for (const h of hosts) {
+        if (!this.hosts.get(h)?.active) continue;
+        if (prev[j++] !== h) {
+          same = false;
+          break;
+        }
+      }
+      if (same && j === prev.length) return prev;
+    }
+    if (this.activeLists.size > 8) this.activeLists.clear(); // batches come and go
+    const list = hosts.filter((h) => this.hosts.get(h)?.active);
+    this.activeLists.set(hosts, list);
+    return list;
   }
 
   private magic(host: string, task?: TaskBase): Record<string, unknown> {
@@ -60,7 +86,7 @@ export class PlayEnv {
       group_names: (h?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped'),
       hostvars: this.hostvarsCache,
       ansible_play_batch: this.activeBatch(),
-      ansible_play_hosts: this.playHosts.filter((x) => this.hosts.get(x)?.active),
+      ansible_play_hosts: this.activeOf(this.playHosts),
       ansible_play_hosts_all: this.playHosts,
       playbook_dir: this.playbook.dir,
       inventory_file: inv.source,

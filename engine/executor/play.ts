@@ -91,9 +91,9 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
     }
     const failed = batch.filter((h) => !states.get(h)!.active && !states.get(h)!.ended).length;
     if (env.aborted) return env.aborted;
+    if (failed === batch.length) return `every host of batch ${index} failed; stopping the play`;
     const unsettled = await guard?.after(batch, index - 1);
     if (unsettled) return unsettled;
-    if (failed === batch.length) return `every host of batch ${index} failed; stopping the play`;
     if (exceedsFailPercentage(failed, batch.length, play.maxFailPercentage)) {
       return `max_fail_percentage ${play.maxFailPercentage}% exceeded in batch ${index} (${failed} of ${batch.length} failed)`;
     }

@@ -21,7 +21,8 @@ export function registered(r: TaskResult): Record<string, unknown> {
   const out: Record<string, unknown> = {
     ...r.data,
     changed: r.status === 'changed',
-    failed: r.status === 'failed',
+    // an ignored failure is still a failure to whoever reads the result (`x is failed`)
+    failed: r.status === 'failed' || r.status === 'ignored',
     skipped: r.status === 'skipped',
   };
   if (r.msg !== undefined && out.msg === undefined) out.msg = r.msg;

@@ -97,12 +97,11 @@ export async function runList(env: PlayEnv, tasks: Task[], hosts: string[]): Pro
       ),
     );
     for (const [h, r] of results) {
-      const state = env.hosts.get(h)!;
-      account(state, r);
-      // run_once: the result belongs to every host of the batch, as in Ansible
+      // run_once: the result (a failure too) belongs to every host of the batch, as in Ansible
       const owners = task.runOnce ? active : [h];
       for (const o of owners) {
         const s = env.hosts.get(o)!;
+        if (o === h || r.status === 'failed') account(s, r);
         if (task.register) s.runtime[task.register] = registered(r);
         const facts = r.data.ansible_facts as Record<string, unknown> | undefined;
         if (facts && r.status !== 'failed') Object.assign(s.runtime, facts);
@@ -110,7 +109,7 @@ export async function runList(env: PlayEnv, tasks: Task[], hosts: string[]): Pro
       }
       if (task.module === 'debug' && r.status === 'ok' && !task.noLog) env.ctx.emit({ event: 'debug', host: h, msg: r.data.msg ?? r.data });
       if (r.status === 'failed' || r.status === 'unreachable') {
-        failed.add(h);
+        for (const o of r.status === 'failed' ? owners : [h]) failed.add(o);
         if (task.anyErrorsFatal ?? env.play.anyErrorsFatal) env.aborted = `any_errors_fatal: ${h} failed '${task.name}'`;
       }
     }

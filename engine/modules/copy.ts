@@ -42,9 +42,19 @@ export async function resolveDest(
 
 /** Reads a controller file; a directory or a missing file is a user error. */
 export async function readControllerFile(path: string): Promise<Buffer> {
-  if ((await lstatController(path)).isDirectory()) throw new Error(`${path} is a directory (copying directories is not supported)`);
-  return readFile(path);
+  const st = await lstatController(path);
+  if (st.isDirectory()) throw new Error(`${path} is a directory (copying directories is not supported)`);
+  // hundreds of hosts copy the same file at once: they share one Buffer while any holds it
+  // (a cache, not state: keyed by the file's identity, and it never outlives its users)
+  const key = `${path}\0${st.ino}\0${st.mtimeMs}\0${st.size}`;
+  const held = sharedReads.get(key)?.deref();
+  if (held) return held;
+  const data = await readFile(path);
+  sharedReads.set(key, new WeakRef(data));
+  return data;
 }
+
+const sharedReads = new Map<string, WeakRef<Buffer>>();
 
 export const copy: ModuleDef<CopyArgs> = {
   name: 'copy',

@@ -69,7 +69,8 @@ export const STAGES: Stage[] = [
 /** Runs the named stages in order; `destroy` runs even after a failure when it was asked for. */
 export async function runStages(s: Scenario & { idempotence: boolean }, names: Stage['name'][], io: StageIo): Promise<void> {
   let failure: unknown;
-  for (const stage of STAGES.filter((x) => names.includes(x.name))) {
+  for (const name of names) {
+    const stage = STAGES.find((x) => x.name === name)!;
     if (failure && stage.name !== 'destroy') continue;
     if (stage.shouldRun && !stage.shouldRun(s)) continue;
     io.log(`--> ${s.name}: ${stage.name}`);

@@ -184,8 +184,8 @@ async function parseTask(ctx: LoadContext, raw: Record<string, unknown>, scope: 
     changedWhen: raw.changed_when === undefined ? undefined : conditions(ctx, raw.changed_when, posOf(raw, 'changed_when')),
     failedWhen: raw.failed_when === undefined ? undefined : conditions(ctx, raw.failed_when, posOf(raw, 'failed_when')),
     until: raw.until === undefined ? undefined : conditions(ctx, raw.until, posOf(raw, 'until')),
-    retries: Number(raw.retries ?? (raw.until ? 3 : 0)),
-    delay: Number(raw.delay ?? 5),
+    retries: (raw.retries as number | string | undefined) ?? (raw.until ? 3 : 0),
+    delay: (raw.delay as number | string | undefined) ?? 5,
   };
   if (t.loop !== undefined) checkTemplates(ctx, t.loop, raw, raw.loop !== undefined ? 'loop' : 'with_items');
   const notify = raw.notify;

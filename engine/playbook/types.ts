@@ -59,8 +59,9 @@ export interface ModuleTask extends TaskBase {
   changedWhen?: string[];
   failedWhen?: string[];
   until?: string[];
-  retries: number;
-  delay: number;
+  /** Numbers, or templates rendered when the task runs. */
+  retries: number | string;
+  delay: number | string;
 }
 
 export interface BlockTask extends TaskBase {

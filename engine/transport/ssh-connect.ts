@@ -6,6 +6,7 @@ import {
   appendKnownHost,
   knownHostName,
   loadKnownHosts,
+  patternsMatch,
   preferredHostKeyAlgorithms,
   verifyHostKey,
   type HostKeyVerdict,
@@ -158,7 +159,9 @@ async function handshake(info: ConnectionInfo, env: SshEnvironment, auth: AuthSo
   const name = knownHostName(end.address, end.port);
   const knownFile = info.knownHostsFile ?? join(env.home, '.ssh', 'known_hosts');
   const checking = info.hostKeyChecking;
-  const entries = checking === 'off' ? [] : await loadKnownHosts(knownFile);
+  // only this host's lines: the verifier keeps them for the connection's life, and N
+  // connections each keeping a known_hosts of N hosts is N² parsed keys (150 MB at 500 hosts)
+  const entries = checking === 'off' ? [] : (await loadKnownHosts(knownFile)).filter((e) => patternsMatch(e.patterns, name));
   let hostKeyProblem: string | undefined;
 
   const config: ConnectConfig = {

@@ -88,6 +88,9 @@ export class RemoteShell {
     if (!out || !err) return;
     const p = this.pending;
     this.pending = undefined;
+    // drop the received chunks now, not at the next command: an idle host should hold nothing
+    this.out = new Collector();
+    this.err = new Collector();
     p.resolve({ rc: Number(out.match[1]), stdout: out.text.slice(this.mark.length + 1), stderr: err.text });
   }
 }

@@ -200,6 +200,8 @@ export const FILTERS: Record<string, FilterFn> = {
   capitalize: (v) => pyStr(v).charAt(0).toUpperCase() + pyStr(v).slice(1).toLowerCase(),
   trim: (v, [chars]) => pyStrip(pyStr(v), chars),
   list: (v) => [...toList(v)],
+  // Ansible's extract: `'h1' | extract(hostvars, 'ansible_host')` is hostvars['h1'].ansible_host
+  extract: (v, [container, ...keys]) => [v, ...keys].reduce((acc: unknown, k) => getAttr(acc, k, String(k)), container),
   first: (v) => {
     const l = typeof v === 'string' ? v : toList(v);
     if (l.length === 0) throw new ExprError('first of an empty sequence');

@@ -14,6 +14,7 @@ import { HapError, type SourcePos } from '../source/errors.ts';
 import { copyPos, posOf } from '../source/yaml.ts';
 import { ExprError, UndefinedVar, truthy } from './expr-values.ts';
 import { HELPERS } from './helpers.ts';
+import { evaluate, parseExpr } from './expr.ts';
 import { describeParam, indexAst, type AstIndex } from './template-ast.ts';
 
 export interface TemplateWhere {
@@ -225,6 +226,11 @@ export function isTemplated(s: string): boolean {
 
 /** Parses a template without rendering it (load-time validation); throws on syntax errors. */
 export function checkTemplate(text: string, where: TemplateWhere): void {
+  const expr = EXPR_VALUE.exec(text);
+  if (expr) {
+    parseExpr(expr[1]!, where.pos);
+    return;
+  }
   if (cache.has(text)) return;
   const ast = parse(text, where);
   for (const [name, loc] of indexAst(ast).helpers) {
@@ -276,8 +282,19 @@ function renderOne(text: string, vars: object, where: TemplateWhere): unknown {
 }
 
 /** Renders every templated string in a YAML value tree (a new tree; positions are kept). */
+/**
+ * `"{{= expr }}"`: a value computed by an expression (Ansible's Jinja, see EXPRESSIONS.md)
+ * rather than rendered text — for lists and mappings built from other variables:
+ * `"{{= groups.etcd | map('extract', hostvars, 'ansible_host') | list }}"`.
+ */
+const EXPR_VALUE = /^\{\{=\s*([\s\S]+?)\s*\}\}$/;
+
 export function renderValue(value: unknown, vars: object, where: TemplateWhere): unknown {
-  if (typeof value === 'string') return isTemplated(value) ? renderOne(value, vars, where) : value;
+  if (typeof value === 'string') {
+    const expr = EXPR_VALUE.exec(value);
+    if (expr) return evaluate(expr[1]!, vars, where.pos);
+    return isTemplated(value) ? renderOne(value, vars, where) : value;
+  }
   if (Array.isArray(value)) {
     const out = value.map((v, i) => renderValue(v, vars, { ...where, pos: posOf(value, i) ?? where.pos }));
     copyPos(value, out);

@@ -212,6 +212,46 @@ describe('task keywords', () => {
     expect(await readFile(join(dir, 'count'), 'utf8')).toBe('3\n');
   });
 
+  it('templated retries/delay, forgiven failures, run_once failures, {{= }} values, loop items', async () => {
+    const { run } = await setup(`
+- hosts: web
+  gather_facts: false
+  vars:
+    tries: 2
+    pause: 0
+    hosts_list: "{{= groups.web | map('upper') | list }}"
+  tasks:
+    - command: "false"
+      register: f
+      until: f.rc == 0
+      retries: "{{ tries }}"
+      delay: "{{ pause }}"
+      ignore_errors: true
+    - assert: { that: [f.attempts == 3, f is failed] }
+    - name: forgiven
+      command: "false"
+      changed_when: false
+      failed_when: false
+    - debug: { msg: "{{ item }}" }
+      loop: [a, b]
+      register: looped
+    - assert:
+        that:
+          - hosts_list == ['W1', 'W2', 'W3']
+          - looped.results | map(attribute='item') | list == ['a', 'b']
+    - name: once
+      command: "false"
+      run_once: true
+    - name: never
+      debug: { msg: unreachable }
+`);
+    const r = await run();
+    expect(resultsOf(r, 'forgiven').w1!.status).toBe('ok');
+    for (const h of ['w1', 'w2', 'w3']) expect(r.recap![h]).toMatchObject({ failed: 1, ignored: 1 });
+    expect(resultsOf(r, 'never')).toEqual({});
+    expect(r.code).toBe(2);
+  });
+
   it('tags and skip-tags select tasks', async () => {
     const { dir, run } = await setup(`
 - hosts: w1
