@@ -50,7 +50,8 @@ export class QuorumGuard {
       try {
         const t = await state.open(this.env.ctx);
         const s = await measure(t, target);
-        if (!s.down) return (this.last = s);
+        // etcdctl ran and asked every endpoint: another runner would see the same
+        if (!s.down || s.ran) return (this.last = s);
       } catch (e) {
         if (!(e instanceof UnreachableError)) throw e;
       }
@@ -78,7 +79,8 @@ export class QuorumGuard {
   /** Refuses an unsafe batch (returns why), else moves leadership off it. */
   async before(batch: string[], index: number): Promise<string | undefined> {
     const check = this.env.ctx.options.check;
-    const s = check && this.last ? this.last : await this.measure(batch);
+    // the plan's measurement serves the first batch; later batches measure again
+    const s = (check || index === 0) && this.last ? this.last : await this.measure(batch);
     if (s.down) {
       this.note(`batch ${index + 1} [${batch.join(', ')}]: no running cluster to protect`);
       return undefined;

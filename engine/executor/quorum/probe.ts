@@ -35,7 +35,8 @@ export async function measure(t: Transport, target: ProbeTarget): Promise<Cluste
   const guess = target.hosts.map((h) => endpointOf(h.address, spec));
   const list = await t.exec(etcdctl(spec, guess, ['member', 'list', '-w', 'simple']));
   const members = parseMemberList(list.stdout);
-  if (list.rc !== 0 || members.length === 0) return { members: [], down: true };
+  // 127: no etcdctl on this host; other errors come from etcdctl after trying every endpoint
+  if (list.rc !== 0 || members.length === 0) return { members: [], down: true, ran: list.rc !== 127 && list.rc !== 126 };
   const urls = [...new Set(members.flatMap((m) => m.clientUrls))].filter((u) => !u.includes('127.0.0.1') && !u.includes('localhost'));
   const [status, health] = await Promise.all([
     t.exec(etcdctl(spec, urls, ['endpoint', 'status', '-w', 'simple'])),

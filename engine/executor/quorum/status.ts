@@ -22,6 +22,8 @@ export interface ClusterStatus {
   leader?: Member;
   /** No member answered at all: nothing is running yet (bootstrap) or everything is down. */
   down: boolean;
+  /** etcdctl itself ran on the probing host (it exists there and got to try every endpoint). */
+  ran?: boolean;
 }
 
 /** `etcdctl member list -w simple`: "id, started, name, peer-urls, client-urls, is-learner". */
