@@ -25,8 +25,8 @@ const SCHEMA = {
   additionalProperties: false,
   properties: {
     hosts: { type: 'integer', minimum: 1, maximum: 30 },
-    groups: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-    vars: { type: 'object' },
+    groups: { type: ['object', 'null'], additionalProperties: { type: 'array', items: { type: 'string' } } },
+    vars: { type: ['object', 'null'] },
     idempotence: { type: 'boolean' },
   },
 };
