@@ -235,8 +235,10 @@ class Converter {
     }
     const right = this.node(rightJ);
     if (COMPARE.includes(op)) {
-      // chained comparisons as in Python: 1 < x < 5
-      if (left.k === 'cmp') return { k: 'cmp', ops: [...left.ops, op], operands: [...left.operands, right] };
+      // chained comparisons as in Python (1 < x < 5), for ordering operators only: jsep drops
+      // parentheses, and `(a != b) == (c == d)` is common where `a != b == c` is not
+      const ordering = (o: string) => ['<', '<=', '>', '>='].includes(o);
+      if (left.k === 'cmp' && ordering(op) && left.ops.every(ordering)) return { k: 'cmp', ops: [...left.ops, op], operands: [...left.operands, right] };
       return { k: 'cmp', ops: [op], operands: [left, right] };
     }
     if (MATH.includes(op)) return { k: 'math', op, left, right };

@@ -433,3 +433,14 @@ describe.each([
 ])('truthy(%j)', (v, expected) => {
   it('follows Python', () => expect(truthy(v)).toBe(expected));
 });
+
+describe('parenthesised comparisons are not chained', () => {
+  it.each([
+    ['(a != b) == (c == d)', { a: 1, b: 1, c: 'h1', d: 'h2' }, true],
+    ['(1 < 2) == true', {}, true],
+    ['1 < 2 < 3', {}, true],
+    ['3 > 2 > 2', {}, false],
+  ])('%s', (src, vars, expected) => {
+    expect(evaluate(src, vars)).toBe(expected);
+  });
+});
