@@ -15,6 +15,8 @@ export class PlayEnv {
   readonly includeLocals = new Map<string, Record<string, unknown>>();
   /** Set by any_errors_fatal or end_play: the play stops after the current task. */
   aborted?: string;
+  /** Set by `meta: end_play`: no more tasks or batches in this play; the playbook goes on. */
+  playEnded = false;
   private groups?: Record<string, string[]>;
   private hostvarsCache?: Record<string, unknown>;
   private activeLists = new Map<string[], string[]>();

@@ -85,12 +85,13 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
     ctx.emit({ event: 'batch_start', index: index++, hosts: batch });
     if (play.gatherFacts) await gather(env, batch.filter((h) => states.get(h)!.active));
     for (const section of [play.preTasks, play.tasks, play.postTasks]) {
-      if (env.aborted) break;
+      if (env.aborted || env.playEnded) break;
       await runList(env, section, batch);
       await runHandlers(env, batch);
     }
     const failed = batch.filter((h) => !states.get(h)!.active && !states.get(h)!.ended).length;
     if (env.aborted) return env.aborted;
+    if (env.playEnded) break;
     if (failed === batch.length) return `every host of batch ${index} failed; stopping the play`;
     const unsettled = await guard?.after(batch, index - 1);
     if (unsettled) return unsettled;

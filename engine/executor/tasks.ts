@@ -62,7 +62,7 @@ export async function runList(env: PlayEnv, tasks: Task[], hosts: string[]): Pro
   const failed = new Set<string>();
   const { options } = env.ctx;
   for (const task of tasks) {
-    if (env.aborted) break;
+    if (env.aborted || env.playEnded) break;
     const active = hosts.filter((h) => env.hosts.get(h)!.active && !failed.has(h));
     if (active.length === 0) break;
     env.step();
@@ -189,14 +189,14 @@ async function runMeta(env: PlayEnv, task: MetaTask, hosts: string[]): Promise<v
       await runHandlers(env, hosts);
       break;
     case 'end_play':
-      if (when.length) env.aborted = 'end_play';
-      for (const h of env.playHosts) env.hosts.get(h)!.ended = true;
+      // ends the play for every host (later batches too), not the playbook
+      if (when.length) env.playEnded = true;
       break;
     case 'end_host':
       for (const h of when) env.hosts.get(h)!.ended = true;
       break;
     case 'end_batch':
-      for (const h of env.batch) if (when.length) env.hosts.get(h)!.ended = true;
+      if (when.length) for (const h of env.batch) env.hosts.get(h)!.ended = true;
       break;
     case 'clear_facts':
       for (const h of when) env.hosts.get(h)!.gathered = {};

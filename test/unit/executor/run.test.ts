@@ -252,6 +252,31 @@ describe('task keywords', () => {
     expect(r.code).toBe(2);
   });
 
+  it('meta: end_play ends this play only, and only when its condition holds', async () => {
+    const { dir, run } = await setup(`
+- hosts: web
+  gather_facts: false
+  serial: 1
+  tasks:
+    - meta: end_play
+      when: false
+    - copy: { content: "1", dest: "$DIR/{{ inventory_hostname }}.first" }
+    - meta: end_play
+      when: inventory_hostname == 'w1'
+    - copy: { content: "x", dest: "$DIR/{{ inventory_hostname }}.never" }
+- hosts: db
+  gather_facts: false
+  tasks:
+    - copy: { content: "2", dest: "$DIR/second-play" }
+`);
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(await exists(join(dir, 'w1.first'))).toBe(true);
+    expect(await exists(join(dir, 'w1.never'))).toBe(false);
+    expect(await exists(join(dir, 'w2.first'))).toBe(false);
+    expect(await exists(join(dir, 'second-play'))).toBe(true);
+  });
+
   it('tags and skip-tags select tasks', async () => {
     const { dir, run } = await setup(`
 - hosts: w1
