@@ -102,7 +102,8 @@ async function runItem(env: PlayEnv, task: ModuleTask, host: string, locals: Rec
     const msg = failed && task.failedWhen && r.status !== 'failed' ? `failed_when: ${task.failedWhen.join(' and ')}` : r.msg;
     r = { ...r, status: failed ? 'failed' : changed ? 'changed' : 'ok', msg };
     if (!task.until) break;
-    if (!failed && evaluateCondition(task.until, withResult(), task.pos)) break;
+    // as in Ansible, `until` decides alone: a failed attempt whose condition holds stops (failed)
+    if (evaluateCondition(task.until, withResult(), task.pos)) break;
     if (n < tries) await env.ctx.sleep(numberOf(task.delay, vars, task, 'delay') * 1000, env.ctx.signal);
     else r = { ...r, status: 'failed', msg: `until '${task.until.join(' and ')}' still false after ${tries} attempts${r.msg ? `: ${r.msg}` : ''}` };
   }

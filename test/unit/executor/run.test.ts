@@ -228,6 +228,14 @@ describe('task keywords', () => {
       delay: "{{ pause }}"
       ignore_errors: true
     - assert: { that: [f.attempts == 3, f is failed] }
+    - name: until decides alone
+      shell: echo other error >&2; exit 1
+      register: g
+      until: "'unhealthy' not in g.stderr"
+      retries: 5
+      delay: 0
+      ignore_errors: true
+    - assert: { that: [g.attempts == 1, g is failed] }
     - name: forgiven
       command: "false"
       changed_when: false
