@@ -124,6 +124,14 @@ function label(task: ModuleTask, item: unknown, vars: Record<string, unknown>): 
 
 /** Runs a module task on one host, emitting its results; returns the summary result. */
 export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string): Promise<TaskResult> {
+  let delegatedTo: string | undefined;
+  if (task.delegateTo) {
+    try {
+      delegatedTo = renderString(task.delegateTo, env.varsFor(host, task), { name: 'delegate_to', pos: task.pos });
+    } catch {
+      delegatedTo = task.delegateTo; // the task itself reports the error
+    }
+  }
   const emit = (r: TaskResult, item?: string, loop?: boolean) =>
     env.ctx.emit({
       event: 'host_result',
@@ -137,7 +145,7 @@ export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string
       diff: r.diff.length ? (task.noLog ? [] : r.diff) : undefined,
       result: task.noLog ? { censored: 'the output has been hidden due to the fact that no_log: true was specified for this result' } : r.data,
       checkMode: r.checkMode,
-      ...(task.delegateTo ? { delegatedTo: task.delegateTo } : {}),
+      ...(delegatedTo ? { delegatedTo } : {}),
     });
   const guard = async (fn: () => Promise<TaskResult>): Promise<TaskResult> => {
     try {
