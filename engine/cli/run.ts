@@ -11,7 +11,7 @@ import { prettyReporter } from '../output/pretty.ts';
 import { jsonReporter } from '../output/json.ts';
 import type { Reporter } from '../output/events.ts';
 import { groupVarFrames } from '../vars/ladder.ts';
-import type { Inventory } from '../inventory/index.ts';
+import { applyLimit, type Inventory } from '../inventory/index.ts';
 import type { Playbook, Task } from '../playbook/types.ts';
 import { selected } from '../executor/tasks.ts';
 
@@ -73,6 +73,9 @@ export async function runCommand(a: Args, io: Io, signal: AbortSignal): Promise<
   const { playbook, inventory } = await loadBoth(file, a.values.inventory?.[0]);
   const pb = playbook!;
   const base = { inventory, options: opts };
+  if (opts.limit !== undefined && applyLimit(inventory, [...inventory.hosts.keys()], opts.limit).length === 0) {
+    throw new HapError(`--limit '${opts.limit}' matches no host of the inventory`);
+  }
   const hostErrors = checkHosts(inventory, pb, base as RunContext);
   if (hostErrors.length) throw new HapErrors(hostErrors);
   if (a.values['syntax-check']) {

@@ -96,6 +96,7 @@ export class PlayEnv {
       ansible_check_mode: this.ctx.options.check,
       ansible_diff_mode: this.ctx.options.diff,
       ansible_verbosity: this.ctx.options.verbosity,
+      ...(this.ctx.options.limit !== undefined ? { ansible_limit: this.ctx.options.limit } : {}),
       ansible_facts: state?.gathered ?? {},
       ...(role ? { role_path: role.path, role_name: role.name } : {}),
     };

@@ -63,6 +63,16 @@ async function gather(env: PlayEnv, hosts: string[]): Promise<void> {
   );
 }
 
+/** A member lost mid-measurement stops the play with a message, like any refusal. */
+async function guarded(step: () => Promise<string | undefined> | undefined): Promise<string | undefined> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof UnreachableError) return `quorum guard lost a member while measuring: ${e.message}`;
+    throw e;
+  }
+}
+
 async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: Map<string, HostState>): Promise<string | undefined> {
   const all = playHosts(ctx, play);
   for (const h of all) hostState(ctx, playbook, play, states, h).ended = false;
@@ -79,7 +89,7 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
   let index = 0;
   for (const batch of batches(planned.hosts, planned.serial)) {
     env.batch = batch;
-    const refused = await guard?.before(batch, index);
+    const refused = await guarded(() => guard?.before(batch, index));
     if (refused) return refused;
     for (const h of batch) states.get(h)!.seen = true;
     ctx.emit({ event: 'batch_start', index: index++, hosts: batch });
@@ -93,7 +103,7 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
     if (env.aborted) return env.aborted;
     if (env.playEnded) break;
     if (failed === batch.length) return `every host of batch ${index} failed; stopping the play`;
-    const unsettled = await guard?.after(batch, index - 1);
+    const unsettled = await guarded(() => guard?.after(batch, index - 1));
     if (unsettled) return unsettled;
     if (exceedsFailPercentage(failed, batch.length, play.maxFailPercentage)) {
       return `max_fail_percentage ${play.maxFailPercentage}% exceeded in batch ${index} (${failed} of ${batch.length} failed)`;

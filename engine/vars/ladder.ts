@@ -25,7 +25,7 @@ export const MAGIC = new Set([
   'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'hostvars',
   'ansible_play_batch', 'ansible_play_hosts', 'ansible_play_hosts_all', 'playbook_dir',
   'role_path', 'role_name', 'inventory_dir', 'inventory_file', 'ansible_check_mode',
-  'ansible_diff_mode', 'ansible_verbosity', 'ansible_facts',
+  'ansible_diff_mode', 'ansible_verbosity', 'ansible_limit', 'ansible_facts',
 ]);
 
 export interface VarOrigin {

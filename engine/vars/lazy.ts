@@ -23,7 +23,9 @@ export function lazyScope(
   const scope: Record<string, unknown> = {};
   const rendering = new Set<string>();
   for (const [k, v] of Object.entries(vars)) {
-    if (!hasTemplate(v)) {
+    // registered results and set_fact values are data, never templates (a command's output
+    // may well contain `{{`)
+    if (origins[k]?.layer === 'runtime' || !hasTemplate(v)) {
       scope[k] = v;
       continue;
     }

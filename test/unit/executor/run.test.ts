@@ -285,6 +285,22 @@ describe('task keywords', () => {
     expect(await exists(join(dir, 'second-play'))).toBe(true);
   });
 
+  it('registered output is data, never a template; --limit must match a host', async () => {
+    const { run } = await setup(`
+- hosts: w1
+  gather_facts: false
+  tasks:
+    - shell: printf '%s' 'a {''{ nope }} b'
+      register: out
+      changed_when: false
+    - assert: { that: ["out.stdout == 'a {' ~ '{ nope }} b'", "ansible_limit == 'w1'"] }
+`);
+    expect((await run('--limit', 'w1')).code).toBe(0);
+    const none = await run('--limit', 'nosuchhost');
+    expect(none.code).toBe(1);
+    expect(none.err.join('\n')).toMatch(/--limit 'nosuchhost' matches no host/);
+  });
+
   it('tags and skip-tags select tasks', async () => {
     const { dir, run } = await setup(`
 - hosts: w1
