@@ -1,3 +1,4 @@
+import { collect } from '../transport/process.ts';
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,30 +30,18 @@ export interface RunOptions {
 export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('run: empty argv');
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ? { ...process.env, ...opts.env } : process.env,
-      stdio: [opts.input !== undefined ? 'pipe' : opts.inherit ? 'inherit' : 'ignore', opts.inherit ? 'inherit' : 'pipe', opts.inherit ? 'inherit' : 'pipe'],
-      timeout: opts.timeoutMs,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (d: Buffer) => out.push(d));
-    child.stderr?.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      resolve({
-        rc: code ?? (signal ? 128 + 9 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-    if (opts.input !== undefined && child.stdin) {
-      child.stdin.on('error', () => {});
-      child.stdin.end(opts.input);
-    }
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ? { ...process.env, ...opts.env } : process.env,
+    stdio: [opts.input !== undefined ? 'pipe' : opts.inherit ? 'inherit' : 'ignore', opts.inherit ? 'inherit' : 'pipe', opts.inherit ? 'inherit' : 'pipe'],
+    timeout: opts.timeoutMs,
   });
+  const done = collect(child);
+  if (opts.input !== undefined && child.stdin) {
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input);
+  }
+  return done;
 }
 
 /** Runs and throws a LabError with the command's stderr when it fails. */

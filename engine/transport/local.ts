@@ -3,6 +3,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { quote, sh } from './quote.ts';
+import { collect } from './process.ts';
 import type { Become, ExecOptions, ExecResult, Transport, WriteOptions } from './types.ts';
 
 /** Wraps a command for sudo when `become` is set (password over stdin, prompt suppressed). */
@@ -20,30 +21,18 @@ export class LocalTransport implements Transport {
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const full = becomeCommand(command, opts.become);
-    return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', full], {
-        cwd: opts.cwd,
-        env: opts.env ? { ...process.env, ...opts.env } : process.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        timeout: opts.timeoutMs,
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        resolve({
-          rc: code ?? (signal ? 128 + 9 : 1),
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-        });
-      });
-      const stdin = [opts.become?.password !== undefined ? `${opts.become.password}\n` : '', opts.stdin ?? ''];
-      child.stdin.on('error', () => {});
-      for (const s of stdin) if (s.length) child.stdin.write(s);
-      child.stdin.end();
+    const child = spawn('/bin/sh', ['-c', full], {
+      cwd: opts.cwd,
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs,
     });
+    const done = collect(child);
+    const stdin = [opts.become?.password !== undefined ? `${opts.become.password}\n` : '', opts.stdin ?? ''];
+    child.stdin.on('error', () => {});
+    for (const s of stdin) if (s.length) child.stdin.write(s);
+    child.stdin.end();
+    return done;
   }
 
   async readFile(path: string, opts: { become?: Become } = {}): Promise<Buffer | null> {

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../engine/cli/main.ts';
+import { moleculeTest } from '../support/molecule.ts';
 import { loadScenario, workDir } from '../../engine/molecule/scenario.ts';
 
 /**
@@ -14,11 +14,7 @@ describe('molecule etcd-scale', () => {
   it('adds two members, then removes them again', async () => {
     const timings = join(workDir(await loadScenario('etcd-scale')), 'timings.txt');
     await rm(timings, { force: true });
-    const out: string[] = [];
-    const code = await main(['molecule', 'test', 'etcd-scale'], { out: (s) => out.push(s), err: (s) => out.push(s) });
-    if (code !== 0) console.log(out.join('\n'));
-    expect(code).toBe(0);
-    const log = out.join('\n');
+    const log = await moleculeTest('etcd-scale');
     expect(log).toContain('second converge: changed=0');
     expect(log).toContain('TASK Add h4');
     expect(log).toContain('TASK Remove h4');
