@@ -153,6 +153,8 @@ export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string
     } catch (e) {
       if (e instanceof UnreachableError) return result('unreachable', e.message);
       if (e instanceof HapError) return result('failed', e.toString());
+      // anything else a module throws fails this task on this host, not the whole run
+      if (e instanceof Error && !env.ctx.signal.aborted) return result('failed', `${task.module} (${formatPos(task.pos)}): ${e.message}`);
       throw e;
     }
   };

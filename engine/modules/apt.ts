@@ -1,3 +1,4 @@
+import { sh } from '../transport/quote.ts';
 import { aptPolicyFact, debInfoFact, dpkgFact } from '../facts/dpkg.ts';
 import { gather } from '../facts/gather.ts';
 import { shellJoin } from '../transport/quote.ts';
@@ -92,6 +93,13 @@ export const apt: ModuleDef<AptArgs> = {
     const installed = specs.length || args.deb !== undefined ? await gather(ctx, dpkgFact) : new Map();
 
     if (args.deb !== undefined) {
+      const present = await ctx.transport.exec(sh`test -f ${args.deb}`);
+      if (present.rc !== 0) {
+        // not there yet: in --check an earlier task that copies it was only planned
+        const path = args.deb.includes('/') ? args.deb : `./${args.deb}`;
+        changes.push(aptChange(ctx, `install ${args.deb} (not on the host yet)`, aptGet('install', [path], args.install_recommends)));
+        return { status: 'change', changes };
+      }
       const deb = await gather(ctx, debInfoFact(args.deb));
       const have = installed.get(deb.package);
       if (!have?.installed || have.version !== deb.version) {

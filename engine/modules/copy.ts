@@ -1,5 +1,5 @@
 import { readFile, stat as lstatController } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import { fileFact, type FileStat } from '../facts/file.ts';
 import { gather } from '../facts/gather.ts';
 import { attrSchemas, attrsOf } from './file-attrs.ts';
@@ -87,7 +87,20 @@ export const copy: ModuleDef<CopyArgs> = {
         data = remote;
         target = await resolveDest(ctx, args.dest, basename(args.src));
       } else {
-        data = await readControllerFile(await ctx.findFile('files', args.src));
+        let path: string;
+        try {
+          path = await ctx.findFile('files', args.src);
+        } catch (e) {
+          // a controller file an earlier task only planned (--check) is not there yet: say
+          // what would be copied; a real run fails here if it is still missing
+          const src = args.src;
+          if (!isAbsolute(src)) throw e;
+          return {
+            status: 'change',
+            changes: [{ summary: `copy ${src} to ${args.dest} (the source does not exist yet)`, apply: async () => ({ failed: `source ${src} not found on the controller` }) }],
+          };
+        }
+        data = await readControllerFile(path);
         target = await resolveDest(ctx, args.dest, basename(args.src));
       }
       return await planWrite(ctx, { ...target, content: data, attrs, backup: args.backup, validate: args.validate, force: args.force });
