@@ -1,7 +1,6 @@
 import pLimit from 'p-limit';
 import type { BlockTask, IncludeTask, MetaTask, Task } from '../playbook/types.ts';
 import { HapError } from '../source/errors.ts';
-import { UnreachableError } from '../transport/types.ts';
 import { evaluateCondition } from '../vars/expr.ts';
 import { renderValue } from '../vars/template.ts';
 import { validate } from '../schemas/ajv.ts';
@@ -206,4 +205,3 @@ async function runMeta(env: PlayEnv, task: MetaTask, hosts: string[]): Promise<v
   }
 }
 
-export { UnreachableError };

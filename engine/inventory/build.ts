@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { formatPos, HapError, HapErrors, type SourcePos } from '../source/errors.ts';
+import { formatPos, HapError, type SourcePos } from '../source/errors.ts';
 import { keyPosOf, posOf } from '../source/yaml.ts';
 import { expandHostRange, splitHostPort } from './ranges.ts';
 import type { InvGroup, InvHost, Inventory, VarSource } from './types.ts';

@@ -24,7 +24,7 @@ export class RemoteShell {
 
   private constructor(
     private readonly ch: ClientChannel,
-    private readonly host: string,
+    host: string,
   ) {
     this.mark = `__hap_done_${randomBytes(8).toString('hex')}`;
     ch.on('data', (d: Buffer) => this.onData(this.out, d));
