@@ -1,20 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { attrsOf } from './file-attrs.ts';
-import { resolveDest, writeArgSchemas } from './copy.ts';
+import { resolveDest, writeArgSchemas, type CopyArgs } from './copy.ts';
 import type { ModuleDef, Plan } from './types.ts';
 import { planWrite } from './write-file.ts';
 
-export interface TemplateArgs {
-  src: string;
-  dest: string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  backup?: boolean;
-  validate?: string;
-  force?: boolean;
-}
+/** copy's arguments, with a template file as the source instead of content. */
+export type TemplateArgs = Omit<CopyArgs, 'content' | 'remote_src' | 'src'> & { src: string };
 
 /** Renders a controller template with the task's variables, then writes it like copy. */
 export const template: ModuleDef<TemplateArgs> = {
