@@ -94,13 +94,16 @@ async function runItem(env: PlayEnv, task: ModuleTask, host: string, locals: Rec
     r = await attempt(env, task, vars);
     if (r.status === 'skipped') return r;
     if (task.until) r.data.attempts = n;
-    const withResult = () => (task.register ? env.varsFor(host, task, { ...locals, [task.register]: registered(r) }) : vars);
+    // the conditions see the result under its register name; the scope is built once, lazily
+    let scope: Record<string, unknown> | undefined;
+    const withResult = () => (scope ??= task.register ? env.varsFor(host, task, { ...locals, [task.register]: registered(r) }) : vars);
     // changed_when and failed_when both judge the result; a failure they forgive is only
     // "changed" when changed_when (or the module) says so
     const failed = task.failedWhen ? evaluateCondition(task.failedWhen, withResult(), task.pos) : r.status === 'failed';
     const changed = task.changedWhen ? evaluateCondition(task.changedWhen, withResult(), task.pos) : r.status === 'changed' || (r.status === 'failed' && r.changes.length > 0);
     const msg = failed && task.failedWhen && r.status !== 'failed' ? `failed_when: ${task.failedWhen.join(' and ')}` : r.msg;
     r = { ...r, status: failed ? 'failed' : changed ? 'changed' : 'ok', msg };
+    scope = undefined; // `until` judges the result as changed_when/failed_when left it
     if (!task.until) break;
     // as in Ansible, `until` decides alone: a failed attempt whose condition holds stops (failed)
     if (evaluateCondition(task.until, withResult(), task.pos)) break;
