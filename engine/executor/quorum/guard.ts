@@ -1,3 +1,4 @@
+import { selectHosts } from '../../inventory/index.ts';
 import type { QuorumSpec } from '../../playbook/types.ts';
 import { UnreachableError } from '../../transport/types.ts';
 import type { HostState } from '../host.ts';
@@ -26,18 +27,19 @@ export class QuorumGuard {
     this.env.ctx.emit({ event: 'quorum', msg });
   }
 
-  private target(): ProbeTarget {
-    const hosts = (this.env.ctx.inventory.hosts.size ? this.groupHosts() : []).map((name) => {
-      const vars = this.env.varsFor(name, undefined, {}, false);
-      // the etcd role's `etcd_address` (when set) is where etcd listens
-      return { name, address: String(vars.etcd_address ?? vars.ansible_host ?? name) };
-    });
-    return { hosts, spec: this.spec };
-  }
+  private probeTarget?: ProbeTarget;
 
-  private groupHosts(): string[] {
-    const g = this.env.ctx.inventory.groups.get(this.spec.group);
-    return g ? [...this.env.ctx.inventory.hosts.values()].filter((h) => h.groups.includes(this.spec.group)).map((h) => h.name) : [];
+  /** The member hosts and where etcd listens on them; fixed for the play, so built once. */
+  private target(): ProbeTarget {
+    this.probeTarget ??= {
+      spec: this.spec,
+      hosts: selectHosts(this.env.ctx.inventory, this.spec.group).map((name) => {
+        const vars = this.env.varsFor(name, undefined, {}, false);
+        // the etcd role's `etcd_address` (when set) is where etcd listens
+        return { name, address: String(vars.etcd_address ?? vars.ansible_host ?? name) };
+      }),
+    };
+    return this.probeTarget;
   }
 
   /** Measures from the first member host that answers, preferring hosts outside `avoid`. */
