@@ -8,7 +8,6 @@ describe('unreachable host on lab hosts', () => {
   const lab = 't-unreach';
   let inv = '';
   let hosts: LabHost[] = [];
-  let cleanup = async () => {};
 
   beforeAll(async () => {
     const up = await labUp({ name: lab, hosts: 3, inventory: `/tmp/hap-${lab}.yml` });
@@ -16,7 +15,6 @@ describe('unreachable host on lab hosts', () => {
     inv = up.inventoryFile;
   }, 600_000);
   afterAll(async () => {
-    await cleanup();
     await labDown(lab);
   }, 120_000);
 
@@ -34,7 +32,6 @@ describe('unreachable host on lab hosts', () => {
       copy: { content: "x", dest: /tmp/after }
 `,
     });
-    cleanup = p.cleanup;
     const t0 = Date.now();
     const r = await hap('run', join(p.dir, 'play.yml'), '-i', inv, '--output', 'json', '-e', 'ansible_ssh_timeout=3', '-e', 'ansible_ssh_retries=0');
     expect(Date.now() - t0).toBeLessThan(30_000);

@@ -1,18 +1,20 @@
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { main } from '../../engine/cli/main.ts';
 import type { HapEvent } from '../../engine/output/events.ts';
 
-/** A throwaway project directory: files written from a map, removed by cleanup(). */
-export async function project(files: Record<string, string>): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+/** A throwaway project directory, written from a map and removed when the calling test ends. */
+export async function project(files: Record<string, string>): Promise<{ dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'hap-test-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) {
     const p = join(dir, name.replaceAll('$DIR', dir));
     await mkdir(dirname(p), { recursive: true });
     await writeFile(p, text.replaceAll('$DIR', dir));
   }
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { dir };
 }
 
 export interface HapRun {

@@ -1,18 +1,12 @@
 import { readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hap, LOCAL_INVENTORY, project, resultsOf } from '../../support/project.ts';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups) await c();
-  cleanups = [];
-});
 
 async function setup(playbook: string, extra: Record<string, string> = {}) {
   const p = await project({ 'inv.yml': LOCAL_INVENTORY, 'play.yml': playbook, ...extra });
-  cleanups.push(p.cleanup);
   const run = (...args: string[]) => hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv.yml'), '--output', 'json', ...args);
   return { dir: p.dir, run };
 }

@@ -1,12 +1,7 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hap, LOCAL_INVENTORY, project } from '../../support/project.ts';
 
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups) await c();
-  cleanups = [];
-});
 
 /** Each bad playbook must fail before running anything, naming file:line:col and the problem. */
 const cases: Array<[string, Record<string, string>, RegExp[]]> = [
@@ -32,7 +27,6 @@ const cases: Array<[string, Record<string, string>, RegExp[]]> = [
 describe.each(cases)('bad playbook: %s', (_name, files, expected) => {
   it('fails with file:line:col and exit 1, nothing run', async () => {
     const p = await project({ 'inv.yml': LOCAL_INVENTORY, ...files });
-    cleanups.push(p.cleanup);
     for (const cmd of ['run', 'validate']) {
       const r = await hap(cmd, join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv.yml'), '--output', 'json');
       expect(r.code).toBe(1);
@@ -46,7 +40,6 @@ describe.each(cases)('bad playbook: %s', (_name, files, expected) => {
 describe('bad command line', () => {
   it('conflicting -e values are an error', async () => {
     const p = await project({ 'inv.yml': LOCAL_INVENTORY, 'play.yml': '- hosts: all\n  tasks: []\n' });
-    cleanups.push(p.cleanup);
     const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv.yml'), '-e', 'a=1', '-e', 'a=2');
     expect(r.code).toBe(1);
     expect(r.err.join('\n')).toMatch(/'a' is given twice with different values/);
@@ -54,7 +47,6 @@ describe('bad command line', () => {
 
   it('--syntax-check, --list-hosts and --list-tasks do not run anything', async () => {
     const p = await project({ 'inv.yml': LOCAL_INVENTORY, 'play.yml': '- hosts: web:!w2\n  tasks:\n    - name: t1\n      command: touch /nonexistent/x\n      tags: [a]\n' });
-    cleanups.push(p.cleanup);
     const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv.yml'), '--list-hosts', '--list-tasks');
     expect(r.code).toBe(0);
     expect(r.out.join('\n')).toMatch(/hosts \(2\):\n {4}w1\n {4}w3/);

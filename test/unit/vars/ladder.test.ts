@@ -1,12 +1,7 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hap, project } from '../../support/project.ts';
 
-let cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups) await c();
-  cleanups = [];
-});
 
 // h1 is in `child` (child of `parent`) and in `other`; every layer sets `v` and its own name
 const FILES = {
@@ -54,7 +49,6 @@ describe.each([
 ])('precedence: %s', (_name, vars, extra, expected) => {
   it(`v == ${expected}`, async () => {
     const p = await project({ ...FILES, 'play.yml': play(vars) });
-    cleanups.push(p.cleanup);
     const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv'), '--output', 'json', '-e', `expected=${expected}`, ...(extra as string[]));
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
@@ -76,14 +70,12 @@ describe('precedence details', () => {
     - assert: { that: "v == 'fact'" }
 `,
     });
-    cleanups.push(p.cleanup);
     const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv'), '--output', 'json');
     expect(r.code).toBe(0);
   });
 
   it('hap vars --explain names the layer, the file:line, and what it shadows', async () => {
     const p = await project(FILES);
-    cleanups.push(p.cleanup);
     const r = await hap('vars', '-i', join(p.dir, 'inv'), '--host', 'h1', '--explain', 'v');
     expect(r.code).toBe(0);
     expect(r.out[0]).toBe('v = "host"');
@@ -100,7 +92,6 @@ describe('precedence details', () => {
 
   it('two groups of the same depth setting one variable differently is an error naming both', async () => {
     const p = await project({ ...FILES, 'inv/group_vars/other.yml': 'v: other\n', 'play.yml': play('') });
-    cleanups.push(p.cleanup);
     // `other` (depth 1) and `parent` (depth 1) both set v for h1
     const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv'), '--output', 'json');
     expect(r.code).toBe(1);
@@ -110,7 +101,6 @@ describe('precedence details', () => {
 
   it('magic variables cannot be set', async () => {
     const p = await project({ ...FILES, 'play.yml': '- hosts: h1\n  gather_facts: false\n  vars: { groups: 1 }\n  tasks:\n    - debug: { msg: x }\n' });
-    cleanups.push(p.cleanup);
     const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv'), '--output', 'json');
     expect(r.code).not.toBe(0);
     expect(JSON.stringify(r.events) + r.err.join('\n')).toMatch(/'groups' is a magic variable/);
