@@ -10,9 +10,12 @@ const DEBOOTSTRAP_INCLUDE = [
 /** What roles under test use; pre-installed because hosts have no way out to a mirror. */
 const IMAGE_PACKAGES = [
   'etcd-server', 'etcd-client', 'haproxy', 'keepalived', 'prometheus', 'prometheus-node-exporter', 'iptables', 'nftables',
+  'prometheus-alertmanager', 'prometheus-blackbox-exporter', 'openssl',
 ];
 /** Installed but left for the playbooks under test to enable. */
-const DISABLED_UNITS = ['etcd', 'haproxy', 'keepalived', 'prometheus', 'prometheus-node-exporter'];
+const DISABLED_UNITS = [
+  'etcd', 'haproxy', 'keepalived', 'prometheus', 'prometheus-node-exporter', 'prometheus-alertmanager', 'prometheus-blackbox-exporter',
+];
 
 const SSHD_CONFIG = `# hap lab: many parallel connections from one controller, no DNS in the lab
 MaxStartups 100:30:200

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 /** Everything the lab keeps on disk lives under here; the image and key survive `down`. */
 export const LAB_ROOT = '/var/lib/hap-lab';
 /** Bump when the image recipe changes: a new directory is built, old labs keep theirs. */
-export const IMAGE_VERSION = 1;
+export const IMAGE_VERSION = 2;
 export const IMAGE_DIR = join(LAB_ROOT, 'images', `bookworm-v${IMAGE_VERSION}`);
 export const KEY_FILE = join(LAB_ROOT, 'ssh', 'id_ed25519');
 export const DEBS_DIR = join(LAB_ROOT, 'debs');
