@@ -28,6 +28,8 @@ export function parseRunArgs(argv: string[]) {
         host: { type: 'string' },
         explain: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        'vault-password-file': { type: 'string', multiple: true },
+        'vault-id': { type: 'string', multiple: true },
       },
     });
   } catch (e) {

@@ -1,17 +1,21 @@
 import { HapError, HapErrors } from '../source/errors.ts';
 import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
+import { setYamlDecrypt } from '../source/yaml-vault.ts';
 import { inventoryCommand, validateCommand, varsCommand } from './inspect.ts';
 import { runCommand, type Io } from './run.ts';
+import { vaultMain, VAULT_HELP } from './vault.ts';
+import { withVault } from './vault-options.ts';
 
 const HELP = `hap — agentless playbooks for highly-available Kubernetes control planes
 
   hap run PLAYBOOK -i INVENTORY [--limit P] [--tags T] [--skip-tags T] [--check] [--diff]
           [-e k=v | -e @file.yml] [--forks N] [-v|-vv] [--list-hosts] [--list-tasks]
-          [--syntax-check] [--output pretty|json]
+          [--syntax-check] [--output pretty|json] [--vault-password-file F] [--vault-id [L@]F]
   hap validate PLAYBOOK -i INVENTORY
   hap inventory -i INVENTORY --list | --graph | --host HOST
   hap vars -i INVENTORY --host HOST [--explain NAME] [PLAYBOOK]
+  ${VAULT_HELP.split('\n').join('\n  ')}
   hap lab up|down|status|kill|stop|start|partition|heal|freeze|thaw|exec|debs ...
   hap molecule test|converge|verify|destroy|login SCENARIO|--all
 `;
@@ -24,15 +28,19 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
   process.once('SIGINT', onInt);
   try {
     if (cmd === 'lab') return await (await import('../lab/cli.ts')).labMain(argv.slice(1));
+    if (cmd === 'vault') return await vaultMain(argv.slice(1), io);
     if (cmd === 'molecule') return await (await import('../molecule/cli.ts')).moleculeMain(argv.slice(1), io);
     if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
       io.out(HELP);
       return cmd ? EXIT.ok : EXIT.badOptions;
     }
     const a = parseRunArgs(argv);
+    // vault values met while loading are decrypted here and hidden from everything printed
+    const { io: safeIo, keyring } = await withVault(a, io);
+    io = safeIo;
     switch (cmd) {
       case 'run':
-        return await runCommand(a, io, ac.signal);
+        return await runCommand(a, io, ac.signal, keyring);
       case 'validate':
         return await validateCommand(a, io);
       case 'inventory':
@@ -60,6 +68,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
     io.err(`unexpected error: ${(e as Error).stack ?? String(e)}`);
     return EXIT.unexpected;
   } finally {
+    setYamlDecrypt(undefined);
     process.removeListener('SIGINT', onInt);
   }
 }

@@ -14,6 +14,7 @@ import { groupVarFrames } from '../vars/ladder.ts';
 import { applyLimit, type Inventory } from '../inventory/index.ts';
 import type { Playbook, Task } from '../playbook/types.ts';
 import { selected } from '../executor/tasks.ts';
+import type { Keyring } from '../vault/keyring.ts';
 
 type Args = ReturnType<typeof parseRunArgs>;
 
@@ -66,7 +67,7 @@ function listTasks(tasks: Task[], o: RunOptions, indent: string, out: string[]):
   }
 }
 
-export async function runCommand(a: Args, io: Io, signal: AbortSignal): Promise<number> {
+export async function runCommand(a: Args, io: Io, signal: AbortSignal, vault?: Keyring): Promise<number> {
   const file = a.positionals[1];
   if (!file) throw new HapError('usage: hap run PLAYBOOK -i INVENTORY [options]');
   const opts = await options(a);
@@ -108,6 +109,7 @@ export async function runCommand(a: Args, io: Io, signal: AbortSignal): Promise<
     signal,
     sleep,
     now: () => Date.now(),
+    vault,
   };
   const summary = await runPlaybook(ctx, pb);
   const counts = Object.fromEntries([...summary.hosts].map(([h, s]) => [h, s.counts]));

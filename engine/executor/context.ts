@@ -2,6 +2,7 @@ import type { Inventory } from '../inventory/index.ts';
 import type { HapEvent, Reporter } from '../output/events.ts';
 import type { TransportFactory } from '../transport/types.ts';
 import type { ExtraVars } from '../vars/ladder.ts';
+import type { Keyring } from '../vault/keyring.ts';
 
 export interface RunOptions {
   check: boolean;
@@ -25,6 +26,8 @@ export interface RunContext {
   /** Waits (retries' delay, pause); tests may replace it. */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   now: () => number;
+  /** Vault passwords, for modules that read vault-encrypted controller files. */
+  vault?: Keyring;
 }
 
 export function defaultOptions(partial: Partial<RunOptions> = {}): RunOptions {

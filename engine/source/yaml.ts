@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { HapError, HapErrors, type SourcePos } from './errors.ts';
+import { hideLeaves, vaultFile, vaultScalar, vaultTag } from './yaml-vault.ts';
 
 /** Where each container and each of its entries came from. */
 interface Positions {
@@ -48,7 +49,8 @@ export function setPos(value: object, pos: SourcePos): void {
 /** Parses YAML text into plain values, recording positions. Throws HapErrors on syntax errors. */
 export function parseYaml(text: string, file: string): unknown {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const source = vaultFile(text, file);
+  const doc = parseDocument(source.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, customTags: [vaultTag] });
   const at = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
     return { file, line, col };
@@ -58,7 +60,9 @@ export function parseYaml(text: string, file: string): unknown {
       doc.errors.map((e) => new HapError(`YAML syntax error: ${firstLine(e.message)}`, at(e.pos[0]))),
     );
   }
-  return convert(doc.contents as Node | null, at);
+  const value = convert(doc.contents as Node | null, at);
+  if (source.vaulted) hideLeaves(value);
+  return value;
 }
 
 function firstLine(msg: string): string {
@@ -102,7 +106,7 @@ function convert(node: Node | null, at: (o: number) => SourcePos): unknown {
     positions.set(out, p);
     return out;
   }
-  if (isScalar(node)) return node.value;
+  if (isScalar(node)) return node.tag === '!vault' ? vaultScalar(String(node.value), at(start)) : node.value;
   // aliases resolve through toJS of the referenced node
   return (node as unknown as { toJS?: (d: unknown) => unknown }).toJS?.(null) ?? null;
 }

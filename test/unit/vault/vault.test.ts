@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decryptEnvelope, encrypt, parseEnvelope } from '../../../engine/vault/format.ts';
+import { Keyring } from '../../../engine/vault/keyring.ts';
+import { HIDDEN, redactValue } from '../../../engine/vault/redact.ts';
+import { hap, project } from '../../support/project.ts';
+
+const FIX = new URL('../../fixtures/vault/', import.meta.url).pathname;
+const PW = Buffer.from('fixture-password');
+const keyring = () => new Keyring([{ label: 'default', password: PW, source: 'pw' }]);
+
+describe('ansible-vault format', () => {
+  it.each(['ansible-1.1.yml', 'ansible-1.2.yml'])('decrypts %s written by ansible-vault', async (f) => {
+    const text = await readFile(join(FIX, f), 'utf8');
+    expect(decryptEnvelope(parseEnvelope(text), PW).toString()).toBe('ca_passphrase: correct-horse-battery\nreplicas: 3\n');
+  });
+
+  it('reads the 1.2 label', async () => {
+    expect(parseEnvelope(await readFile(join(FIX, 'ansible-1.2.yml'), 'utf8')).label).toBe('team');
+  });
+
+  it('writes the exact bytes ansible-vault writes for the same salt', async () => {
+    // same salt + password → same keys and IV → the same envelope: compare with the fixture
+    const text = await readFile(join(FIX, 'ansible-1.1.yml'), 'utf8');
+    const salt = parseEnvelope(text).salt;
+    expect(encrypt('ca_passphrase: correct-horse-battery\nreplicas: 3\n', PW, undefined, salt)).toBe(text);
+  });
+
+  it.each(['', 'x', '0123456789abcdef', 'a'.repeat(100), 'ünïcødé ✓'])('round-trips %j', (plain) => {
+    const env = encrypt(plain, PW, 'lbl');
+    expect(env.startsWith('$ANSIBLE_VAULT;1.2;AES256;lbl\n')).toBe(true);
+    expect(env.split('\n').slice(1, -1).every((l) => l.length <= 80)).toBe(true);
+    expect(decryptEnvelope(parseEnvelope(env), PW).toString()).toBe(plain);
+  });
+
+  it('a wrong password names the file and never the password', () => {
+    const k = new Keyring([{ label: 'default', password: Buffer.from('nope-nope'), source: '/tmp/pw-file' }]);
+    const env = encrypt('s', PW);
+    expect(() => k.decrypt(env, 'group_vars/all/vault.yml')).toThrow(/^group_vars\/all\/vault.yml: vault decryption failed: wrong password \(tried \/tmp\/pw-file\)$/);
+  });
+
+  it('no password given says how to give one', () => {
+    expect(() => new Keyring([]).decrypt(encrypt('s', PW), 'v.yml')).toThrow(/--vault-password-file/);
+  });
+
+  it('redacts revealed values everywhere in an event', () => {
+    const k = keyring();
+    k.reveal(encrypt('hunter2-secret', PW), 'x');
+    const e = { event: 'host_result', msg: 'pw=hunter2-secret!', result: { a: ['hunter2-secret'] } };
+    expect(redactValue(e, k.revealed)).toEqual({ event: 'host_result', msg: `pw=${HIDDEN}!`, result: { a: [HIDDEN] } });
+  });
+});
+
+describe('vault values in a run', () => {
+  const files = async (pwText = 'fixture-password\n') =>
+    project({
+      'pw': pwText,
+      'inv/hosts.yml': 'all:\n  vars: { ansible_connection: local }\n  hosts: { h1: {} }\n',
+      'inv/group_vars/all/vault.yml': await readFile(join(FIX, 'ansible-1.1.yml'), 'utf8'),
+      'inv/group_vars/all/plain.yml': await readFile(join(FIX, 'inline.yml'), 'utf8'),
+      'site.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: { msg: "token {{ api_token }} and {{ ca_passphrase }} for {{ replicas }}" }
+    - command: echo {{ api_token }}
+      register: r
+    - assert: { that: ["r.stdout == 'inline-secret-9'", "ca_passphrase == 'correct-horse-battery'"] }
+`,
+    });
+
+  it('decrypts whole files and !vault values, and hides them in every line printed', async () => {
+    const { dir } = await files();
+    for (const output of ['pretty', 'json']) {
+      const r = await hap('run', join(dir, 'site.yml'), '-i', join(dir, 'inv'), '--vault-password-file', join(dir, 'pw'), '-vv', '-o', output);
+      const all = [...r.out, ...r.err].join('\n');
+      expect(r.code, all).toBe(0);
+      expect(all).toContain(`token ${HIDDEN} and ${HIDDEN} for 3`);
+      expect(all).not.toContain('inline-secret-9');
+      expect(all).not.toContain('correct-horse-battery');
+    }
+  });
+
+  it('the password file may come from ANSIBLE_VAULT_PASSWORD_FILE', async () => {
+    const { dir } = await files();
+    process.env.ANSIBLE_VAULT_PASSWORD_FILE = join(dir, 'pw');
+    try {
+      expect((await hap('run', join(dir, 'site.yml'), '-i', join(dir, 'inv'))).code).toBe(0);
+    } finally {
+      delete process.env.ANSIBLE_VAULT_PASSWORD_FILE;
+    }
+  });
+
+  it('a wrong password is an error naming the file; nothing runs', async () => {
+    const { dir } = await files('not-the-password\n');
+    const r = await hap('run', join(dir, 'site.yml'), '-i', join(dir, 'inv'), '--vault-password-file', join(dir, 'pw'), '-o', 'json');
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toContain(`${join(dir, 'inv/group_vars/all/vault.yml')}: vault decryption failed: wrong password`);
+    expect(r.out).toEqual([]);
+  });
+
+  it('an inline value without a password names its line', async () => {
+    const { dir } = await files();
+    const r = await hap('run', join(dir, 'site.yml'), '-i', join(dir, 'inv'));
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toMatch(/vault-encrypted and no vault password was given/);
+  });
+});
