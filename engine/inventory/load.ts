@@ -23,7 +23,7 @@ export async function loadInventory(path: string): Promise<Inventory> {
   const errors: HapError[] = [];
   const parse = async (file: string, validate: (doc: unknown, file: string) => HapError[]): Promise<unknown> => {
     try {
-      const doc = parseYaml(await readFile(file, 'utf8'), file);
+      const doc = parseYaml(await readFile(file), file);
       const problems = validate(doc, file);
       errors.push(...problems);
       return problems.length ? undefined : doc;

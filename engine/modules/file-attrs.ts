@@ -2,11 +2,11 @@ import { formatMode, type FileStat } from '../facts/file.ts';
 import { sh } from '../transport/quote.ts';
 import type { Change, ModuleContext } from './types.ts';
 
-/** Schema of `mode`: '0644', '644' or a number whose digits are octal (YAML 1.2 reads 0644 as 644). */
+/** Schema of `mode`: '0644', '644', or a number of permission bits (YAML 1.1 reads 0644 as 420). */
 export const modeSchema = {
   anyOf: [
     { type: 'string', pattern: '^0?[0-7]{3,4}$' },
-    { type: 'integer', minimum: 0, maximum: 7777 },
+    { type: 'integer', minimum: 0, maximum: 0o7777 },
   ],
 };
 
@@ -23,11 +23,15 @@ export interface FileAttrs {
 }
 
 /**
- * Permission bits from `mode`. A number is read by its decimal digits as octal digits, so
- * `mode: 0644` (644 under YAML 1.2) and `mode: '0644'` mean the same thing.
+ * Permission bits from `mode`. A number is the bits themselves, as in Ansible: `mode: 0644`
+ * (octal under YAML 1.1, so 420) and `mode: '0644'` mean the same thing.
  */
 export function parseMode(mode: string | number | undefined): number | undefined {
   if (mode === undefined) return undefined;
+  if (typeof mode === 'number') {
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new Error(`mode ${mode} is out of range (write it as '0644')`);
+    return mode;
+  }
   const digits = String(mode);
   if (!/^[0-7]{1,5}$/.test(digits)) throw new Error(`mode ${JSON.stringify(mode)} is not octal (write it as '0644')`);
   const bits = parseInt(digits, 8);
