@@ -30,6 +30,10 @@ export function parseRunArgs(argv: string[]) {
         help: { type: 'boolean', short: 'h' },
         'vault-password-file': { type: 'string', multiple: true },
         'vault-id': { type: 'string', multiple: true },
+        resume: { type: 'boolean' },
+        lock: { type: 'boolean' },
+        'runs-dir': { type: 'string' },
+        html: { type: 'string' },
       },
     });
   } catch (e) {

@@ -7,6 +7,7 @@ export const EXIT = {
   hostFailed: 2,
   hostUnreachable: 4,
   badOptions: 5,
+  locked: 7, // another run holds the cluster lock; refused before any change
   playAborted: 8, // any_errors_fatal, max_fail_percentage, a batch refused by the quorum guard
   interrupted: 99,
   unexpected: 250,

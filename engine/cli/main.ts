@@ -6,16 +6,20 @@ import { inventoryCommand, validateCommand, varsCommand } from './inspect.ts';
 import { runCommand, type Io } from './run.ts';
 import { vaultMain, VAULT_HELP } from './vault.ts';
 import { withVault } from './vault-options.ts';
+import { Interrupts } from '../ops/interrupt.ts';
+import { opsCommand, OPS_HELP } from './ops.ts';
 
 const HELP = `hap — agentless playbooks for highly-available Kubernetes control planes
 
   hap run PLAYBOOK -i INVENTORY [--limit P] [--tags T] [--skip-tags T] [--check] [--diff]
           [-e k=v | -e @file.yml] [--forks N] [-v|-vv] [--list-hosts] [--list-tasks]
           [--syntax-check] [--output pretty|json] [--vault-password-file F] [--vault-id [L@]F]
+          [--resume] [--lock] [--runs-dir DIR]
   hap validate PLAYBOOK -i INVENTORY
   hap inventory -i INVENTORY --list | --graph | --host HOST
   hap vars -i INVENTORY --host HOST [--explain NAME] [PLAYBOOK]
   ${VAULT_HELP.split('\n').join('\n  ')}
+  ${OPS_HELP.split('\n').join('\n  ')}
   hap lab up|down|status|kill|stop|start|partition|heal|freeze|thaw|exec|debs ...
   hap molecule test|converge|verify|destroy|login SCENARIO|--all
 `;
@@ -23,9 +27,9 @@ const HELP = `hap — agentless playbooks for highly-available Kubernetes contro
 /** Turns errors into messages and exit codes; the only place that does. */
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   const cmd = argv[0];
-  const ac = new AbortController();
-  const onInt = () => ac.abort(new Error('interrupted'));
-  process.once('SIGINT', onInt);
+  const interrupts = new Interrupts((m) => io.err(m), cmd === 'run');
+  const ac = interrupts.abort;
+  const uninstall = interrupts.install();
   try {
     if (cmd === 'lab') return await (await import('../lab/cli.ts')).labMain(argv.slice(1));
     if (cmd === 'vault') return await vaultMain(argv.slice(1), io);
@@ -40,13 +44,18 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
     io = safeIo;
     switch (cmd) {
       case 'run':
-        return await runCommand(a, io, ac.signal, keyring);
+        return await runCommand(a, io, interrupts, keyring);
       case 'validate':
         return await validateCommand(a, io);
       case 'inventory':
         return await inventoryCommand(a, io);
       case 'vars':
         return await varsCommand(a, io);
+      case 'runs':
+      case 'lock':
+      case 'unlock':
+      case 'report':
+        return await opsCommand(cmd, a, io);
       default:
         io.err(`unknown command '${cmd}'\n${HELP}`);
         return EXIT.badOptions;
@@ -69,6 +78,6 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
     return EXIT.unexpected;
   } finally {
     setYamlDecrypt(undefined);
-    process.removeListener('SIGINT', onInt);
+    uninstall();
   }
 }

@@ -1,10 +1,10 @@
 import { loadBoth } from './load.ts';
 import { parseExtraVars } from './extra-vars.ts';
 import { splitList, type parseRunArgs } from './args.ts';
-import { EXIT, runExitCode } from './exit-codes.ts';
+import { EXIT } from './exit-codes.ts';
 import { HapError, HapErrors } from '../source/errors.ts';
 import { defaultOptions, sleep, type RunContext, type RunOptions } from '../executor/context.ts';
-import { playHosts, runPlaybook } from '../executor/play.ts';
+import { playHosts } from '../executor/play.ts';
 import { LocalTransport } from '../transport/local.ts';
 import { sshTransportFactory } from '../transport/ssh.ts';
 import { prettyReporter } from '../output/pretty.ts';
@@ -15,6 +15,10 @@ import { applyLimit, type Inventory } from '../inventory/index.ts';
 import type { Playbook, Task } from '../playbook/types.ts';
 import { selected } from '../executor/tasks.ts';
 import type { Keyring } from '../vault/keyring.ts';
+import type { Interrupts } from '../ops/interrupt.ts';
+import { operate } from '../ops/operate.ts';
+import { runsDir } from '../ops/runs.ts';
+import { resolve } from 'node:path';
 
 type Args = ReturnType<typeof parseRunArgs>;
 
@@ -67,7 +71,7 @@ function listTasks(tasks: Task[], o: RunOptions, indent: string, out: string[]):
   }
 }
 
-export async function runCommand(a: Args, io: Io, signal: AbortSignal, vault?: Keyring): Promise<number> {
+export async function runCommand(a: Args, io: Io, interrupts: Interrupts, vault?: Keyring): Promise<number> {
   const file = a.positionals[1];
   if (!file) throw new HapError('usage: hap run PLAYBOOK -i INVENTORY [options]');
   const opts = await options(a);
@@ -106,12 +110,18 @@ export async function runCommand(a: Args, io: Io, signal: AbortSignal, vault?: K
     inventory,
     transports: { local: (i) => new LocalTransport(i.host), ssh: sshTransportFactory },
     emit,
-    signal,
+    signal: interrupts.abort.signal,
     sleep,
     now: () => Date.now(),
     vault,
   };
-  const summary = await runPlaybook(ctx, pb);
-  const counts = Object.fromEntries([...summary.hosts].map(([h, s]) => [h, s.counts]));
-  return runExitCode(counts, summary.aborted !== undefined);
+  return operate(ctx, pb, {
+    runsDir: await runsDir(inventory.source, a.values['runs-dir']),
+    playbook: resolve(pb.file),
+    inventory: resolve(inventory.source),
+    resume: a.values.resume ?? false,
+    lock: a.values.lock ?? false,
+    interrupts,
+    say: io.err,
+  });
 }

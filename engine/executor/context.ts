@@ -3,6 +3,7 @@ import type { HapEvent, Reporter } from '../output/events.ts';
 import type { TransportFactory } from '../transport/types.ts';
 import type { ExtraVars } from '../vars/ladder.ts';
 import type { Keyring } from '../vault/keyring.ts';
+import type { ResumeState } from './run-control.ts';
 
 export interface RunOptions {
   check: boolean;
@@ -26,6 +27,10 @@ export interface RunContext {
   /** Waits (retries' delay, pause); tests may replace it. */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   now: () => number;
+  /** Aborted by the first Ctrl-C / SIGTERM: the running batch finishes, nothing new starts. */
+  stop?: AbortSignal;
+  /** Set by --resume: what an interrupted earlier run already finished. */
+  resume?: ResumeState;
   /** Vault passwords, for modules that read vault-encrypted controller files. */
   vault?: Keyring;
 }

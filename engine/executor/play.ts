@@ -13,6 +13,7 @@ import { account, runList } from './tasks.ts';
 import { result } from './result.ts';
 import { isTemplated, renderValue } from '../vars/template.ts';
 import { QuorumGuard } from './quorum/guard.ts';
+import { STOP_REASON, stopping, toRun } from './run-control.ts';
 
 export interface RunSummary {
   hosts: Map<string, HostState>;
@@ -73,13 +74,17 @@ async function guarded(step: () => Promise<string | undefined> | undefined): Pro
   }
 }
 
-async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: Map<string, HostState>): Promise<string | undefined> {
+async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: Map<string, HostState>, playIndex: number, undone: string[]): Promise<string | undefined> {
   const all = playHosts(ctx, play);
   for (const h of all) hostState(ctx, playbook, play, states, h).ended = false;
-  ctx.emit({ event: 'play_start', name: play.name, hosts: all });
+  ctx.emit({ event: 'play_start', name: play.name, hosts: all, play: playIndex });
   const stateOf = (h: string) => hostState(ctx, playbook, play, states, h);
   const env = new PlayEnv(ctx, playbook, play, states, all, stateOf);
-  const live = all.filter((h) => states.get(h)!.active);
+  const live = toRun(ctx, playIndex, all.filter((h) => states.get(h)!.active));
+  if (ctx.resume && live.length < all.length) {
+    ctx.emit({ event: 'info', msg: `resuming run ${ctx.resume.of}: ${all.length - live.length} of ${all.length} hosts of play '${play.name}' finished there and are skipped` });
+    if (live.length === 0) return undefined;
+  }
   if (live.length === 0) {
     ctx.emit({ event: 'warning', msg: `play '${play.name}': no hosts matched` });
     return undefined;
@@ -87,7 +92,12 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
   const guard = play.quorum ? new QuorumGuard(env, play.quorum, stateOf) : undefined;
   const planned = guard ? await guard.plan(live, play.serial) : { hosts: live, serial: play.serial };
   let index = 0;
-  for (const batch of batches(planned.hosts, planned.serial)) {
+  const list = batches(planned.hosts, planned.serial);
+  for (const batch of list) {
+    if (stopping(ctx)) {
+      undone.push(...list.slice(index).flat());
+      return STOP_REASON;
+    }
     env.batch = batch;
     const refused = await guarded(() => guard?.before(batch, index));
     if (refused) return refused;
@@ -108,8 +118,9 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
     if (exceedsFailPercentage(failed, batch.length, play.maxFailPercentage)) {
       return `max_fail_percentage ${play.maxFailPercentage}% exceeded in batch ${index} (${failed} of ${batch.length} failed)`;
     }
+    ctx.emit({ event: 'batch_end', play: playIndex, index: index - 1, hosts: batch });
   }
-  ctx.emit({ event: 'play_end', name: play.name });
+  ctx.emit({ event: 'play_end', name: play.name, play: playIndex });
   return undefined;
 }
 
@@ -118,9 +129,18 @@ export async function runPlaybook(ctx: RunContext, playbook: Playbook): Promise<
   const states = new Map<string, HostState>();
   ctx.emit({ event: 'playbook_start', playbook: playbook.file, check: ctx.options.check });
   let aborted: string | undefined;
+  const undone: Array<{ play: string; hosts: string[] }> = [];
   try {
-    for (const play of playbook.plays) {
-      aborted = await runPlay(ctx, playbook, play, states);
+    for (const [i, play] of playbook.plays.entries()) {
+      if (stopping(ctx)) {
+        undone.push({ play: play.name, hosts: toRun(ctx, i, playHosts(ctx, play)) });
+        aborted = STOP_REASON;
+        continue;
+      }
+      const left: string[] = [];
+      aborted = await runPlay(ctx, playbook, play, states, i, left);
+      if (left.length) undone.push({ play: play.name, hosts: left });
+      if (aborted === STOP_REASON) continue;
       if (aborted) {
         ctx.emit({ event: 'warning', msg: `play '${play.name}' stopped: ${aborted}` });
         break;
@@ -133,6 +153,7 @@ export async function runPlaybook(ctx: RunContext, playbook: Playbook): Promise<
   } finally {
     await Promise.all([...states.values()].map((s) => s.close()));
   }
+  if (undone.length) ctx.emit({ event: 'stopped', reason: STOP_REASON, undone });
   const hosts: Record<string, HostState['counts']> = {};
   for (const [name, s] of states) if (s.seen) hosts[name] = s.counts;
   ctx.emit({ event: 'recap', hosts });

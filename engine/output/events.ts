@@ -16,8 +16,14 @@ export interface RecapCounts {
 /** Everything a run reports, as typed events; reporters subscribe. */
 export type HapEvent =
   | { event: 'playbook_start'; playbook: string; check: boolean }
-  | { event: 'play_start'; name: string; hosts: string[] }
+  | { event: 'play_start'; name: string; hosts: string[]; /** position in the playbook */ play?: number }
   | { event: 'batch_start'; index: number; hosts: string[] }
+  /** A batch finished (its tasks, handlers and the gates after it); resume skips its hosts. */
+  | { event: 'batch_end'; play: number; index: number; hosts: string[] }
+  /** A quorum gate's measurement of the cluster (the report draws healthy members over time). */
+  | { event: 'cluster_health'; group: string; healthy: number; members: number; leader?: string }
+  /** The run stopped early on request (Ctrl-C / SIGTERM): what was left undone. */
+  | { event: 'stopped'; reason: string; undone: Array<{ play: string; hosts: string[] }> }
   | { event: 'task_start'; name: string; role?: string; handler?: boolean; pos?: SourcePos }
   | {
       event: 'host_result';
@@ -42,7 +48,7 @@ export type HapEvent =
   | { event: 'info'; msg: string }
   /** The quorum guard's measurements, arithmetic and decisions. */
   | { event: 'quorum'; msg: string }
-  | { event: 'play_end'; name: string }
+  | { event: 'play_end'; name: string; play?: number }
   | { event: 'recap'; hosts: Record<string, RecapCounts> };
 
 export type Reporter = (e: HapEvent) => void;

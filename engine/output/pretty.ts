@@ -62,6 +62,13 @@ export function prettyReporter(write: (s: string) => void, verbosity = 0): Repor
         write(chalk.blue(`quorum: ${e.msg}`));
         break;
       case 'play_end':
+      case 'batch_end':
+      case 'cluster_health':
+        break;
+      case 'stopped':
+        write(chalk.magenta.bold(banner('INTERRUPTED')));
+        write(chalk.magenta(e.reason));
+        for (const u of e.undone) write(chalk.magenta(`  left undone in play '${u.play}': ${u.hosts.length ? u.hosts.join(', ') : '(no hosts)'}`));
         break;
       case 'recap': {
         write(chalk.bold(banner('PLAY RECAP')));

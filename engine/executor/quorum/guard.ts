@@ -53,12 +53,20 @@ export class QuorumGuard {
         const t = await state.open(this.env.ctx);
         const s = await measure(t, target);
         // etcdctl ran and asked every endpoint: another runner would see the same
-        if (!s.down || s.ran) return (this.last = s);
+        if (!s.down || s.ran) return this.measured(s);
       } catch (e) {
         if (!(e instanceof UnreachableError)) throw e;
       }
     }
-    return (this.last = { members: [], down: true });
+    return this.measured({ members: [], down: true });
+  }
+
+  /** Keeps the newest measurement and reports it as an event (the run journal keeps the series). */
+  private measured(s: ClusterStatus): ClusterStatus {
+    this.last = s;
+    const healthy = s.members.filter((m) => m.healthy && !m.learner).length;
+    this.env.ctx.emit({ event: 'cluster_health', group: this.spec.group, healthy, members: s.members.length, leader: s.leader?.host ?? s.leader?.name });
+    return s;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decryptEnvelope, encrypt, parseEnvelope } from '../../../engine/vault/format.ts';
@@ -66,6 +66,8 @@ describe('vault values in a run', () => {
     - command: echo {{ api_token }}
       register: r
     - assert: { that: ["r.stdout == 'inline-secret-9'", "ca_passphrase == 'correct-horse-battery'"] }
+    - command: echo plain-but-no-log-77
+      no_log: true
 `,
     });
 
@@ -78,6 +80,15 @@ describe('vault values in a run', () => {
       expect(all).toContain(`token ${HIDDEN} and ${HIDDEN} for 3`);
       expect(all).not.toContain('inline-secret-9');
       expect(all).not.toContain('correct-horse-battery');
+      expect(all).not.toContain('plain-but-no-log-77');
+    }
+    // the run journals hold neither the vault values nor the no_log task's output
+    const journals = await readdir(join(dir, 'inv/.hap/runs'));
+    expect(journals).toHaveLength(2);
+    for (const j of journals) {
+      const text = await readFile(join(dir, 'inv/.hap/runs', j), 'utf8');
+      expect(text).toContain('"event":"run_end"');
+      for (const secret of ['inline-secret-9', 'correct-horse-battery', 'plain-but-no-log-77', 'fixture-password']) expect(text).not.toContain(secret);
     }
   });
 
