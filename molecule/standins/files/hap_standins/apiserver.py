@@ -171,6 +171,10 @@ class Handler(BaseHTTPRequestHandler):
                     {'clientCIDR': '0.0.0.0/0', 'serverAddress': f'{addr}:{st.flags.get("secure-port", "6443")}'}]})
             if path == '/apis':
                 return self.send(200, R.group_list())
+            if path == '/openapi/v3':
+                return self.send(200, R.openapi_v3_index())
+            if parts[:2] == ['openapi', 'v3'] and R.openapi_v3('/'.join(parts[2:])):
+                return self.send(200, R.openapi_v3('/'.join(parts[2:])))
             if parts[:1] == ['openapi']:
                 return self.send(404, ApiError(404, 'NotFound', 'the server could not find the requested resource').status())
             group, version, rest = self.split_api(parts)

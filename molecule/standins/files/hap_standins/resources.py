@@ -182,3 +182,23 @@ def table(kind, objects, include_object):
         rows = [[o['metadata']['name'], human_age(o['metadata'].get('creationTimestamp'))] for o in objects]
     return {'kind': 'Table', 'apiVersion': 'meta.k8s.io/v1', 'metadata': {}, 'columnDefinitions': cols,
             'rows': [{'cells': cells, 'object': o if include_object == 'Object' else meta(o)} for cells, o in zip(rows, objects)]}
+
+
+def openapi_v3_index():
+    gvs = dict.fromkeys(('api/v1' if not g else f'apis/{g}/{v}') for g, v, *_ in RESOURCES)
+    return {'paths': {gv: {'serverRelativeURL': f'/openapi/v3/{gv}?hash=hap-standin'} for gv in gvs}}
+
+
+def openapi_v3(gv_path):
+    """Just enough OpenAPI v3 for kubectl to see that the server validates fields (fieldValidation on PATCH)."""
+    paths = {}
+    for g, v, plural, kind, namespaced, _ in RESOURCES:
+        if ('api/v1' if not g else f'apis/{g}/{v}') != gv_path:
+            continue
+        base = f'/{gv_path}/' + ('namespaces/{namespace}/' if namespaced else '') + plural + '/{name}'
+        paths[base] = {'patch': {'x-kubernetes-group-version-kind': {'group': g, 'version': v, 'kind': kind},
+                                 'parameters': [{'name': 'fieldValidation', 'in': 'query', 'schema': {'type': 'string', 'uniqueItems': True}}],
+                                 'responses': {'200': {'description': 'OK'}}}}
+    if not paths:
+        return None
+    return {'openapi': '3.0.0', 'info': {'title': 'Kubernetes (hap stand-in)', 'version': 'unversioned'}, 'paths': paths}
