@@ -37,6 +37,19 @@ export async function loadBoth(playbookFile: string | undefined, inventoryPath: 
       errors.push(...asErrors(e));
     }
   }
+  if (playbook && inventory) errors.push(...crossErrors(playbook, inventory));
   if (errors.length) throw new HapErrors(errors);
   return { playbook, inventory: inventory! };
+}
+
+/** What only playbook and inventory together show: a quorum group the inventory lacks. */
+function crossErrors(playbook: Playbook, inventory: Inventory): HapError[] {
+  const errors: HapError[] = [];
+  for (const play of playbook.plays) {
+    const group = play.quorum?.group;
+    if (group === undefined || inventory.groups.has(group)) continue;
+    const known = [...inventory.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped');
+    errors.push(new HapError(`quorum.group '${group}' names no group of the inventory (its groups: ${known.join(', ') || 'none'})`, play.quorum!.pos));
+  }
+  return errors;
 }

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadInventory } from '../inventory/index.ts';
-import { LocalTransport } from '../transport/local.ts';
-import { sshTransportFactory } from '../transport/ssh.ts';
+import { defaultTransports } from '../transport/registry.ts';
 import { HapError } from '../source/errors.ts';
 import { defaultOptions } from '../executor/context.ts';
 import { UnreachableError } from '../transport/types.ts';
@@ -48,7 +47,7 @@ async function targets(a: Args): Promise<LockTarget[]> {
   if (!inv) throw new HapError('give -i INVENTORY');
   const inventory = await loadInventory(resolve(inv));
   const hosts = applyLimit(inventory, [...inventory.hosts.keys()], a.values.limit);
-  const ctx = { inventory, options: defaultOptions(), transports: { local: (i: { host: string }) => new LocalTransport(i.host), ssh: sshTransportFactory } };
+  const ctx = { inventory, options: defaultOptions(), transports: defaultTransports() };
   return lockTargets(ctx, hosts);
 }
 

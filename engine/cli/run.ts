@@ -5,8 +5,7 @@ import { EXIT } from './exit-codes.ts';
 import { HapError, HapErrors } from '../source/errors.ts';
 import { defaultOptions, sleep, type RunContext, type RunOptions } from '../executor/context.ts';
 import { playHosts } from '../executor/play.ts';
-import { LocalTransport } from '../transport/local.ts';
-import { sshTransportFactory } from '../transport/ssh.ts';
+import { defaultTransports } from '../transport/registry.ts';
 import { prettyReporter } from '../output/pretty.ts';
 import { jsonReporter } from '../output/json.ts';
 import type { Reporter } from '../output/events.ts';
@@ -108,7 +107,7 @@ export async function runCommand(a: Args, io: Io, interrupts: Interrupts, vault?
   const ctx: RunContext = {
     options: opts,
     inventory,
-    transports: { local: (i) => new LocalTransport(i.host), ssh: sshTransportFactory },
+    transports: defaultTransports(),
     emit,
     signal: interrupts.abort.signal,
     sleep,

@@ -1,6 +1,6 @@
 import type { Inventory } from '../inventory/index.ts';
 import type { HapEvent, Reporter } from '../output/events.ts';
-import type { TransportFactory } from '../transport/types.ts';
+import type { Transports } from '../transport/registry.ts';
 import type { ExtraVars } from '../vars/ladder.ts';
 import type { Keyring } from '../vault/keyring.ts';
 import type { ResumeState } from './run-control.ts';
@@ -21,7 +21,8 @@ export interface RunContext {
   options: RunOptions;
   inventory: Inventory;
   /** Makes the transport for a host by its connection type. */
-  transports: { local: TransportFactory; ssh: TransportFactory };
+  /** The transport registry, by connection name. */
+  transports: Transports;
   emit: Reporter;
   signal: AbortSignal;
   /** Waits (retries' delay, pause); tests may replace it. */

@@ -37,7 +37,7 @@ export class HostState {
     if (this.transport) return this.transport;
     if (!this.connecting) {
       const info = this.conn();
-      const t = (info.connection === 'local' ? ctx.transports.local : ctx.transports.ssh)(info);
+      const t = ctx.transports[info.connection](info);
       this.connecting = t.connect().then(
         () => {
           this.transport = t;

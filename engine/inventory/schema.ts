@@ -1,12 +1,13 @@
 import type { ErrorObject } from 'ajv';
-import { compileSchema } from '../schemas/ajv.ts';
+import { compileSchema, errorMessage, summarised } from '../schemas/ajv.ts';
+import { CONNECTION_VARS_SCHEMA } from '../transport/registry.ts';
 import { HapError } from '../source/errors.ts';
 import { keyPosOf, posOf } from '../source/yaml.ts';
 
 /** Variable names must be usable in templates and expressions. */
 export const VAR_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
-const vars = { type: ['object', 'null'], propertyNames: { pattern: VAR_NAME } };
+const vars = { type: ['object', 'null'], propertyNames: { pattern: VAR_NAME }, properties: CONNECTION_VARS_SCHEMA };
 
 /** Ansible's YAML inventory: top-level groups (usually `all:`), each with hosts, vars, children. */
 export const INVENTORY_SCHEMA = {
@@ -94,7 +95,7 @@ function walk(root: unknown, segments: string[]): { parent: unknown; value: unkn
 
 function toHapErrors(root: unknown, errors: ErrorObject[], kind: Kind, file: string): HapError[] {
   const out: HapError[] = [];
-  for (const e of errors) {
+  for (const e of summarised(errors)) {
     const segments = e.instancePath
       .split('/')
       .slice(1)
@@ -119,6 +120,11 @@ function toHapErrors(root: unknown, errors: ErrorObject[], kind: Kind, file: str
             keyPosOf(value, key) ?? pos,
           ),
         );
+        break;
+      }
+      case 'anyOf': {
+        const m = errorMessage(e);
+        if (m) out.push(new HapError(`${where.desc} must be ${m}, not ${describeValue(value)}`, pos));
         break;
       }
       case 'type':

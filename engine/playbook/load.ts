@@ -163,7 +163,7 @@ async function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: st
     postTasks,
     handlers,
     serial,
-    maxFailPercentage: raw.max_fail_percentage === undefined ? undefined : Number(raw.max_fail_percentage),
+    maxFailPercentage: raw.max_fail_percentage === undefined ? undefined : Number(String(raw.max_fail_percentage).replace('%', '')),
     anyErrorsFatal: raw.any_errors_fatal === true,
     gatherFacts: raw.gather_facts !== false,
     become: raw.become as boolean | undefined,

@@ -1,9 +1,17 @@
+import { CONNECTION_VARS_SCHEMA, CONNECTIONS } from '../transport/registry.ts';
+
 /** JSON schemas of playbook structure. Module arguments have their own schemas per module. */
 
 const strList = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
 const condition = { anyOf: [{ type: ['string', 'boolean'] }, { type: 'array', items: { type: ['string', 'boolean'] } }] };
 const templatedBool = { type: ['boolean', 'string'] };
-const templatedInt = { type: ['integer', 'string'] };
+/** A template, checked again once rendered. */
+const templated = { type: 'string', pattern: '\\{\\{' };
+const count = { anyOf: [{ type: 'integer', minimum: 0 }, templated], errorMessage: 'a whole number ≥ 0 (or a {{ template }})' };
+const seconds = { anyOf: [{ type: 'number', minimum: 0 }, templated], errorMessage: 'a number of seconds ≥ 0 (or a {{ template }})' };
+/** One batch size: 0 (all hosts at once, as in Ansible), a positive whole number, or a percentage. */
+const batchSize = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*(\\d+|\\d+(\\.\\d+)?%)\\s*$' }] };
+const nonEmpty = { type: 'string', minLength: 1, pattern: '\\S' };
 
 export const TASK_KEYWORDS = {
   name: { type: 'string' },
@@ -23,8 +31,8 @@ export const TASK_KEYWORDS = {
   ignore_errors: templatedBool,
   ignore_unreachable: templatedBool,
   until: condition,
-  retries: templatedInt,
-  delay: { type: ['number', 'string'] },
+  retries: count,
+  delay: seconds,
   run_once: templatedBool,
   delegate_to: { type: 'string' },
   become: templatedBool,
@@ -65,8 +73,11 @@ export const PLAY_SCHEMA = {
   required: ['hosts'],
   properties: {
     name: { type: 'string' },
-    hosts: strList,
-    vars: { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+    hosts: {
+      anyOf: [nonEmpty, { type: 'array', minItems: 1, items: nonEmpty }],
+      errorMessage: 'a host pattern or a list of them (not empty)',
+    },
+    vars: { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, properties: CONNECTION_VARS_SCHEMA },
     vars_files: { type: 'array', items: { type: 'string' } },
     roles: {
       type: 'array',
@@ -82,14 +93,20 @@ export const PLAY_SCHEMA = {
     tasks: { type: 'array', items: { type: 'object' } },
     post_tasks: { type: 'array', items: { type: 'object' } },
     handlers: { type: 'array', items: { type: 'object' } },
-    serial: { anyOf: [{ type: ['integer', 'string'] }, { type: 'array', items: { type: ['integer', 'string'] } }] },
-    max_fail_percentage: { type: ['number', 'string'] },
+    serial: {
+      anyOf: [batchSize, { type: 'array', minItems: 1, items: batchSize }],
+      errorMessage: "a positive whole number, a percentage such as '30%', or a list of them",
+    },
+    max_fail_percentage: {
+      anyOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string', pattern: '^\\s*(100(\\.0+)?|\\d{1,2}(\\.\\d+)?)\\s*%?\\s*$' }],
+      errorMessage: "a percentage from 0 to 100 (30 or '30%')",
+    },
     any_errors_fatal: { type: 'boolean' },
     gather_facts: { type: 'boolean' },
     become: { type: 'boolean' },
     become_user: { type: 'string' },
     tags: strList,
-    connection: { enum: ['local', 'ssh'] },
+    connection: { enum: [...CONNECTIONS] },
     environment: { type: 'object' },
     quorum: QUORUM_SCHEMA,
     check_mode: { type: 'boolean' },

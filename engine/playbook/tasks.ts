@@ -8,6 +8,7 @@ import { parseExpr } from '../vars/expr.ts';
 import { checkTemplate, isTemplated } from '../vars/template.ts';
 import type { LoadContext } from './context.ts';
 import { searchPaths } from './files.ts';
+import { templateFileErrors } from './template-file.ts';
 import { TASK_KEYWORDS } from './schema.ts';
 import type { BlockTask, IncludeTask, ModuleTask, Origin, RoleEntry, Task, TaskBase } from './types.ts';
 
@@ -199,7 +200,11 @@ async function checkSrc(ctx: LoadContext, module: string, args: Record<string, u
   const src = args.src;
   if (!kind || typeof src !== 'string' || isTemplated(src)) return;
   const paths = searchPaths(kind, src, scope.origin, ctx.playbookDir);
-  for (const p of paths) if (await exists(p)) return;
+  for (const p of paths) {
+    if (!(await exists(p))) continue;
+    if (kind === 'templates') ctx.add(await templateFileErrors(p));
+    return;
+  }
   ctx.error(`${module}: ${kind === 'templates' ? 'template' : 'file'} '${src}' not found (looked in ${paths.join(', ')})`, posOf(args, 'src') ?? pos);
 }
 

@@ -3,7 +3,7 @@ import { HapError } from '../source/errors.ts';
 import { keyPosOf, posOf } from '../source/yaml.ts';
 
 /** The one ajv instance; every schema in hap compiles here (compiled once, cached by ajv). */
-export const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+export const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
 
 const cache = new WeakMap<object, ValidateFunction>();
 
@@ -30,6 +30,24 @@ function walk(root: unknown, path: string): { parent: unknown; key: string | num
   return { parent, key, value };
 }
 
+/** The one-sentence `errorMessage` of an anyOf schema, if it has one. */
+export function errorMessage(e: ErrorObject): string | undefined {
+  const m = e.keyword === 'anyOf' ? (e.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage : undefined;
+  return typeof m === 'string' ? m : undefined;
+}
+
+/**
+ * An anyOf schema with `errorMessage` says in one sentence what its branches would say in
+ * many: its branches' errors are dropped, its own kept.
+ */
+export function summarised(errors: ErrorObject[] | null | undefined): ErrorObject[] {
+  const all = errors ?? [];
+  const summaries = all.filter((e) => errorMessage(e) !== undefined);
+  const under = (e: ErrorObject) =>
+    summaries.some((s) => s !== e && e.schemaPath.startsWith(`${s.schemaPath.replace(/\/anyOf$/, '')}/anyOf/`) && e.instancePath.startsWith(s.instancePath));
+  return all.filter((e) => !under(e));
+}
+
 /** Turns ajv errors into HapErrors at the YAML positions of the offending nodes. */
 export function schemaErrors(
   root: unknown,
@@ -39,7 +57,7 @@ export function schemaErrors(
 ): HapError[] {
   const out: HapError[] = [];
   const seen = new Set<string>();
-  for (const e of errors ?? []) {
+  for (const e of summarised(errors)) {
     const { parent, key, value } = walk(root, e.instancePath);
     if (skip?.(value)) continue;
     let pos = key === undefined ? posOf(root) : posOf(parent, key);
@@ -62,6 +80,11 @@ export function schemaErrors(
         msg = `${at} must be ${String(e.params.type).replace(',', ' or ')}, got ${describe(value)}`;
         break;
       case 'anyOf':
+        if (errorMessage(e)) {
+          msg = `${at} must be ${errorMessage(e)}, got ${describe(value)}`;
+          break;
+        }
+        continue;
       case 'oneOf':
         // the branch errors say more; skip the summary when they were reported
         continue;

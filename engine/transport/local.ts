@@ -4,14 +4,8 @@ import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { quote, sh } from './quote.ts';
 import { collect } from './process.ts';
+import { becomeCommand, becomeResult } from './become.ts';
 import type { Become, ExecOptions, ExecResult, Transport, WriteOptions } from './types.ts';
-
-/** Wraps a command for sudo when `become` is set (password over stdin, prompt suppressed). */
-export function becomeCommand(command: string, become: Become | undefined): string {
-  if (!become) return command;
-  const prompt = become.password !== undefined ? '-S -p ""' : '-n';
-  return `sudo ${prompt} -H -u ${quote(become.user)} /bin/sh -c ${quote(command)}`;
-}
 
 /** Runs on the controller itself (`ansible_connection: local`). */
 export class LocalTransport implements Transport {
@@ -27,7 +21,7 @@ export class LocalTransport implements Transport {
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: opts.timeoutMs,
     });
-    const done = collect(child);
+    const done = collect(child).then((r) => becomeResult(r, opts.become));
     const stdin = [opts.become?.password !== undefined ? `${opts.become.password}\n` : '', opts.stdin ?? ''];
     child.stdin.on('error', () => {});
     for (const s of stdin) if (s.length) child.stdin.write(s);

@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import pLimit from 'p-limit';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
-import { atomicWriteScript, becomeCommand } from './local.ts';
+import { becomeCommand, becomeResult } from './become.ts';
+import { atomicWriteScript } from './local.ts';
 import { quote, sh } from './quote.ts';
 import { openSshConnection, type SshConnection, type SshEnvironment } from './ssh-connect.ts';
 import { RemoteShell, ShellGone } from './ssh-shell.ts';
@@ -72,14 +73,14 @@ export class SshTransport implements Transport {
         const shell = await this.shell();
         if (shell?.idle) {
           try {
-            return await shell.run(script);
+            return becomeResult(await shell.run(script), opts.become);
           } catch (e) {
             if (!(e instanceof ShellGone)) throw e;
           }
         }
       }
       const channel = await this.openExec(remote);
-      return runChannel(channel, opts, this.host);
+      return becomeResult(await runChannel(channel, opts, this.host), opts.become);
     });
   }
 

@@ -1,3 +1,5 @@
+import type { ConnectionName } from './registry.ts';
+
 /** Privilege escalation for one command or file operation (Ansible's `become`). */
 export interface Become {
   user: string;
@@ -59,7 +61,7 @@ export class UnreachableError extends Error {
 /** Connection settings for one host, from inventory variables with Ansible's names. */
 export interface ConnectionInfo {
   host: string; // inventory_hostname
-  connection: 'local' | 'ssh';
+  connection: ConnectionName;
   address: string; // ansible_host, defaulting to the inventory name
   port: number; // ansible_port, default 22
   user?: string; // ansible_user

@@ -162,8 +162,9 @@ describe('SshTransport become', () => {
         t = transport(info(host(0), { user }));
         expect((await t.exec('id -un')).stdout).toBe(`${user}\n`);
         const root = { user: 'root', method: 'sudo' as const };
-        expect((await t.exec('id -un', { become: root })).rc).not.toBe(0);
-        expect((await t.exec('id -un', { become: { ...root, password: 'wrong' } })).rc).not.toBe(0);
+        // sudo's own words, never mistaken for the command's failure
+        await expect(t.exec('id -un', { become: root })).rejects.toThrow(/^become_user 'root' failed: sudo: a password is required/);
+        await expect(t.exec('id -un', { become: { ...root, password: 'wrong' } })).rejects.toThrow(/^become_user 'root' failed: .*incorrect password/);
         const ok = await t.exec('id -un; cat', { become: { ...root, password }, stdin: 'data' });
         expect(ok).toMatchObject({ rc: 0, stdout: 'root\ndata' });
         // file operations under become go through exec (sudo), not SFTP
