@@ -5,7 +5,8 @@ import { validate } from '../schemas/ajv.ts';
 import { HapError, formatPos } from '../source/errors.ts';
 import { UnreachableError, type Become, type ExecOptions, type Transport } from '../transport/types.ts';
 import { evaluate, evaluateCondition } from '../vars/expr.ts';
-import { renderString, renderValue } from '../vars/template.ts';
+import { renderString } from '../vars/template.ts';
+import { renderValue } from '../vars/interpolate.ts';
 import { findFile } from '../playbook/files.ts';
 import type { HostState } from './host.ts';
 import type { PlayEnv } from './play-env.ts';
@@ -15,7 +16,7 @@ import { combineLoop, registered, result, type TaskResult } from './result.ts';
 async function target(env: PlayEnv, task: ModuleTask, vars: Record<string, unknown>): Promise<{ transport: Transport; state: HostState; name?: string }> {
   const own = env.hosts.get(vars.inventory_hostname as string)!;
   if (!task.delegateTo) return { transport: await own.open(env.ctx), state: own };
-  const name = renderString(task.delegateTo, vars, { name: 'delegate_to', pos: task.pos });
+  const name = String(renderValue(task.delegateTo, vars, { name: 'delegate_to', pos: task.pos }));
   if (!env.ctx.inventory.hosts.has(name)) throw new HapError(`delegate_to: host '${name}' is not in the inventory`, task.pos);
   const state = env.stateOf(name);
   return { transport: await state.open(env.ctx), state, name };
@@ -130,7 +131,7 @@ export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string
   let delegatedTo: string | undefined;
   if (task.delegateTo) {
     try {
-      delegatedTo = renderString(task.delegateTo, env.varsFor(host, task), { name: 'delegate_to', pos: task.pos });
+      delegatedTo = String(renderValue(task.delegateTo, env.varsFor(host, task), { name: 'delegate_to', pos: task.pos }));
     } catch {
       delegatedTo = task.delegateTo; // the task itself reports the error
     }

@@ -11,7 +11,7 @@ import { HostState } from './host.ts';
 import { PlayEnv } from './play-env.ts';
 import { account, runList } from './tasks.ts';
 import { result } from './result.ts';
-import { isTemplated, renderValue } from '../vars/template.ts';
+import { isTemplated, renderValue } from '../vars/interpolate.ts';
 import { QuorumGuard } from './quorum/guard.ts';
 import { STOP_REASON, stopping, toRun } from './run-control.ts';
 

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { BlockTask, IncludeTask, MetaTask, Task } from '../playbook/types.ts';
 import { HapError } from '../source/errors.ts';
 import { evaluateCondition } from '../vars/expr.ts';
-import { renderValue } from '../vars/template.ts';
+import { renderValue } from '../vars/interpolate.ts';
 import { validate } from '../schemas/ajv.ts';
 import { runModuleTask } from './module-task.ts';
 import type { PlayEnv } from './play-env.ts';

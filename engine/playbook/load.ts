@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { validate } from '../schemas/ajv.ts';
 import type { SourcePos } from '../source/errors.ts';
 import { keyPosOf, posOf } from '../source/yaml.ts';
-import { isTemplated } from '../vars/template.ts';
+import { isTemplated } from '../vars/interpolate.ts';
 import { LoadContext } from './context.ts';
 import { expandRole, toHandlers } from './roles.ts';
 import { IMPORT_PLAYBOOK_SCHEMA, PLAY_SCHEMA } from './schema.ts';

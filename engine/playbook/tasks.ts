@@ -5,7 +5,7 @@ import type { SourcePos } from '../source/errors.ts';
 import { keyPosOf, posOf, setPos } from '../source/yaml.ts';
 import { findModule } from '../modules/registry.ts';
 import { parseExpr } from '../vars/expr.ts';
-import { checkTemplate, isTemplated } from '../vars/template.ts';
+import { checkValue, isTemplated } from '../vars/interpolate.ts';
 import type { LoadContext } from './context.ts';
 import { searchPaths } from './files.ts';
 import { templateFileErrors } from './template-file.ts';
@@ -56,7 +56,7 @@ export function checkTemplates(ctx: LoadContext, value: unknown, container: unkn
   if (typeof value === 'string') {
     if (!isTemplated(value)) return;
     try {
-      checkTemplate(value, { name: posOf(container, key)?.file ?? 'value', pos: posOf(container, key) });
+      checkValue(value, { name: posOf(container, key)?.file ?? 'value', pos: posOf(container, key) });
     } catch (e) {
       ctx.add([e as never]);
     }

@@ -95,13 +95,14 @@ function children(n: Node): Node[] {
 }
 
 /** Evaluates an expression against `vars`; failures are HapErrors at `pos`. */
-export function evaluate(src: string | Expr, vars: object, pos?: SourcePos): unknown {
+export function evaluate(src: string | Expr, vars: object, pos?: SourcePos, where?: string): unknown {
   const expr = typeof src === 'string' ? parseExpr(src, pos) : src;
+  const place = where ? ` (${where})` : '';
   try {
     return evalNode(expr.node, vars);
   } catch (e) {
-    if (e instanceof UndefinedVar) throw new HapError(`undefined variable '${e.path}' in expression '${expr.src}'`, pos);
-    if (e instanceof ExprError) throw new HapError(`${e.message} in expression '${expr.src}'`, pos);
+    if (e instanceof UndefinedVar) throw new HapError(`undefined variable '${e.path}' in expression '${expr.src}'${place}`, pos);
+    if (e instanceof ExprError) throw new HapError(`${e.message} in expression '${expr.src}'${place}`, pos);
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 // Handlebars helpers for config-file templates. Each is a plain function of its positional
 // arguments; template.ts adapts them to handlebars, checks for undefined arguments and adds
 // the template line to their errors.
-import { runFilter, niceJson, pyJson, toYaml } from './expr-filters.ts';
+import { FILTERS, runFilter, niceJson, pyJson, toYaml } from './expr-filters.ts';
 import { ExprError, compare, deepEqual, getAttr, isMapping, lengthOf, pyStr, toList, truthy, typeName, versionTest } from './expr-values.ts';
 
 export interface HelperCall {
@@ -104,3 +104,8 @@ export const HELPERS: Record<string, Helper> = {
   range: h((args) => range(args)),
   version: h(([a, op, b]) => versionTest(a, b, op)),
 };
+
+// Every expression filter is also a helper (`{{regex_replace x "a" "b"}}`), so a .hbs file has
+// the same vocabulary as `{{ x | regex_replace('a', 'b') }}` in YAML; the helpers above keep
+// their handlebars-friendly forms (`join` defaults to ',', `default` treats '' as missing).
+for (const name of Object.keys(FILTERS)) if (!Object.hasOwn(HELPERS, name)) HELPERS[name] = filter(name);

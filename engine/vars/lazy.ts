@@ -1,5 +1,5 @@
 import { HapError } from '../source/errors.ts';
-import { renderValue, isTemplated } from './template.ts';
+import { renderValue, isTemplated } from './interpolate.ts';
 import type { VarOrigin } from './ladder.ts';
 
 function hasTemplate(v: unknown): boolean {

@@ -1,5 +1,5 @@
 /**
- * Handlebars templating for config files and YAML values.
+ * Handlebars templating for `.hbs` config-file templates (YAML values use interpolate.ts).
  *
  * Strict: `{{x}}` with no `x` is an error naming the variable, template and line, never an
  * empty string. No HTML escaping. Missing variables as helper arguments:
@@ -14,7 +14,6 @@ import { HapError, type SourcePos } from '../source/errors.ts';
 import { copyPos, posOf } from '../source/yaml.ts';
 import { ExprError, UndefinedVar, truthy } from './expr-values.ts';
 import { HELPERS } from './helpers.ts';
-import { evaluate, parseExpr } from './expr.ts';
 import { describeParam, indexAst, type AstIndex } from './template-ast.ts';
 
 export interface TemplateWhere {
@@ -48,7 +47,6 @@ class HelperFailure extends Error {
   }
 }
 
-const CAPTURE = '__hap_capture';
 const OUTPUT = '__hap_output';
 const hb = Handlebars.create();
 
@@ -131,8 +129,6 @@ interface Compiled {
   run: (vars: object, helpers?: Record<string, Handlebars.HelperDelegate>) => string;
   index: AstIndex;
   lines: number;
-  /** a single mustache compiled to hand back its value */
-  capture?: boolean;
 }
 
 const CACHE_MAX = 500;
@@ -220,17 +216,8 @@ function explain(e: unknown, c: Compiled, where: TemplateWhere): HapError {
   return located(`template error: ${err.message ?? String(e)}`, where, c.lines, err.lineNumber, err.column);
 }
 
-export function isTemplated(s: string): boolean {
-  return s.includes('{{');
-}
-
 /** Parses a template without rendering it (load-time validation); throws on syntax errors. */
 export function checkTemplate(text: string, where: TemplateWhere): void {
-  const expr = EXPR_VALUE.exec(text);
-  if (expr) {
-    parseExpr(expr[1]!, where.pos);
-    return;
-  }
   if (cache.has(text)) return;
   const ast = parse(text, where);
   for (const [name, loc] of indexAst(ast).helpers) {
@@ -246,65 +233,4 @@ export function renderString(text: string, vars: object, where: TemplateWhere): 
   } catch (e) {
     throw explain(e, c, where);
   }
-}
-
-/**
- * A string that is exactly one mustache (`{{ groups.etcd }}`, `{{default x 5}}`) yields the
- * value itself — list, mapping, number — as in Ansible; anything else renders to a string.
- */
-function renderOne(text: string, vars: object, where: TemplateWhere): unknown {
-  const c = cached(`\0native\0${text}`, () => {
-    const ast = parse(text, where);
-    const only = ast.body.length === 1 ? ast.body[0] : undefined;
-    if (only?.type !== 'MustacheStatement') return compile(ast, text);
-    const m = only as hbs.AST.MustacheStatement;
-    const hasArgs = m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0;
-    const inner = hasArgs ? ({ type: 'SubExpression', path: m.path, params: m.params, hash: m.hash, loc: m.loc } as hbs.AST.SubExpression) : m.path;
-    const capture = {
-      ...m,
-      path: { type: 'PathExpression', data: false, depth: 0, parts: [CAPTURE], original: CAPTURE, loc: m.loc },
-      params: [inner],
-      hash: undefined,
-    } as unknown as hbs.AST.MustacheStatement;
-    return { ...compile({ ...ast, body: [capture] }, text), capture: true };
-  });
-  let value: unknown;
-  const capture = adapt(CAPTURE, (args) => {
-    value = args[0];
-    return '';
-  }, false);
-  try {
-    const out = c.run(vars, c.capture ? { [CAPTURE]: capture as Handlebars.HelperDelegate } : undefined);
-    return c.capture ? value : out;
-  } catch (e) {
-    throw explain(e, c, where);
-  }
-}
-
-/** Renders every templated string in a YAML value tree (a new tree; positions are kept). */
-/**
- * `"{{= expr }}"`: a value computed by an expression (Ansible's Jinja, see EXPRESSIONS.md)
- * rather than rendered text — for lists and mappings built from other variables:
- * `"{{= groups.etcd | map('extract', hostvars, 'ansible_host') | list }}"`.
- */
-const EXPR_VALUE = /^\{\{=\s*([\s\S]+?)\s*\}\}$/;
-
-export function renderValue(value: unknown, vars: object, where: TemplateWhere): unknown {
-  if (typeof value === 'string') {
-    const expr = EXPR_VALUE.exec(value);
-    if (expr) return evaluate(expr[1]!, vars, where.pos);
-    return isTemplated(value) ? renderOne(value, vars, where) : value;
-  }
-  if (Array.isArray(value)) {
-    const out = value.map((v, i) => renderValue(v, vars, { ...where, pos: posOf(value, i) ?? where.pos }));
-    copyPos(value, out);
-    return out;
-  }
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, vars, { ...where, pos: posOf(value, k) ?? where.pos });
-    copyPos(value, out);
-    return out;
-  }
-  return value;
 }

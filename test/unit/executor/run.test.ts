@@ -206,14 +206,14 @@ describe('task keywords', () => {
     expect(await readFile(join(dir, 'count'), 'utf8')).toBe('3\n');
   });
 
-  it('templated retries/delay, forgiven failures, run_once failures, {{= }} values, loop items', async () => {
+  it('templated retries/delay, forgiven failures, run_once failures, computed values, loop items', async () => {
     const { run } = await setup(`
 - hosts: web
   gather_facts: false
   vars:
     tries: 2
     pause: 0
-    hosts_list: "{{= groups.web | map('upper') | list }}"
+    hosts_list: "{{ groups.web | map('upper') | list }}"
   tasks:
     - command: "false"
       register: f

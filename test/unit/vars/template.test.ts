@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HapError } from '../../../engine/source/errors.ts';
 import { parseYaml, posOf } from '../../../engine/source/yaml.ts';
-import { checkTemplate, isTemplated, renderString, renderValue } from '../../../engine/vars/template.ts';
+import { checkTemplate, renderString } from '../../../engine/vars/template.ts';
 
 const vars = {
   name: 'etcd',
@@ -182,62 +182,12 @@ describe('templates inside YAML values', () => {
   });
 });
 
-describe.each([
-  ['{{ list }}', ['a', 'b', 'c']],
-  ['{{list}}', ['a', 'b', 'c']],
-  ['{{ port }}', 2379],
-  ['{{ on }}', true],
-  ['{{ none }}', null],
-  ['{{ cfg.peers }}', { count: 3 }],
-  ['{{ groups.etcd }}', ['n1', 'n2']],
-  ['{{default missing 5}}', 5],
-  ['{{ default missing list }}', ['a', 'b', 'c']],
-  ['{{map_hosts "etcd" hostvars "ansible_host"}}', ['10.0.0.1', '10.0.0.2']],
-  ['{{ range 2 }}', [0, 1]],
-  ['{{ port }} ', '2379 '],
-  ['port {{ port }}', 'port 2379'],
-  ['{{ port }}{{ port }}', '23792379'],
-  ['{{#if on}}a{{/if}}', 'a'],
-  ['no template', 'no template'],
-])('renderValue(%j)', (text, expected) => {
-  it('returns the native value of a single mustache', () => expect(renderValue(text, vars, file)).toEqual(expected));
-});
-
-describe('renderValue', () => {
-  it('renders every string of a tree and keeps other values', () => {
-    const tree = { a: '{{ port }}', b: ['x-{{ name }}', 3, null, { c: '{{ list }}' }], d: false };
-    expect(renderValue(tree, vars, file)).toEqual({ a: 2379, b: ['x-etcd', 3, null, { c: ['a', 'b', 'c'] }], d: false });
-    expect(tree.a).toBe('{{ port }}');
-  });
-
-  it('names a missing variable of a single mustache', () => {
-    const e = failure(() => renderValue({ k: '{{ etcd_version }}' }, vars, file));
-    expect(e.message).toContain("undefined variable 'etcd_version'");
-  });
-
-  it('positions errors at the entry of a YAML tree', () => {
-    const doc = parseYaml('a: 1\nb:\n  - ok\n  - "{{ nope }}"\n', 'x.yml');
-    const e = failure(() => renderValue(doc, vars, { name: 'x.yml' }));
-    expect(e.pos).toMatchObject({ file: 'x.yml', line: 4 });
-  });
-
-  it('keeps positions of rendered containers', () => {
-    const doc = parseYaml('list:\n  - "{{ name }}"\n', 'y.yml') as { list: unknown[] };
-    const out = renderValue(doc, vars, { name: 'y.yml' }) as { list: unknown[] };
-    expect(posOf(out.list, 0)).toEqual(posOf(doc.list, 0));
-  });
-
-  it('lets errors of lazily rendered variables through unchanged', () => {
-    const scope = {};
-    Object.defineProperty(scope, 'lazy', {
-      enumerable: true,
-      get: () => {
-        throw new HapError('variable lazy refers to itself');
-      },
-    });
-    expect(() => renderString('{{lazy}}', scope, file)).toThrow('variable lazy refers to itself');
-    expect(() => renderValue('{{ lazy }}', scope, file)).toThrow('variable lazy refers to itself');
-  });
+describe('filters as helpers', () => {
+  it.each([
+    ['{{regex_replace version "\\." "-"}}', '3-5-12'],
+    ['{{to_json (unique (concat list list))}}', '["a", "b", "c"]'],
+    ['{{#each (sort list reverse=true)}}{{this}}{{/each}}', 'cba'],
+  ])('%s', (text, expected) => expect(renderString(text, vars, file)).toBe(expected));
 });
 
 describe('checkTemplate', () => {
@@ -253,15 +203,6 @@ describe('checkTemplate', () => {
   ])('rejects %j', (text, message) => {
     expect(() => checkTemplate(text, file)).toThrow(message);
   });
-});
-
-describe('isTemplated', () => {
-  it.each([
-    ['{{ x }}', true],
-    ['a {{#if y}}', true],
-    ['plain', false],
-    ['{ not }', false],
-  ])('%j → %s', (s, expected) => expect(isTemplated(s)).toBe(expected));
 });
 
 describe('a realistic config file', () => {
