@@ -9,6 +9,7 @@ interface HostArg {
   name: string;
   addresses?: string[];
 }
+type HostsArg = HostArg[] | Record<string, string | string[]>;
 
 export interface PkiArgs {
   dir: string;
@@ -24,8 +25,9 @@ export interface PkiArgs {
   }>;
   /** Expands to kubeadm's full certificate set (added before `cas`/`certs`). */
   kubeadm?: {
-    etcd_members: HostArg[];
-    control_plane: HostArg[];
+    /** `[{name, addresses}]`, or `{name: address}` / `{name: [addresses]}` */
+    etcd_members: HostsArg;
+    control_plane: HostsArg;
     endpoints?: string[];
     service_cidr?: string;
     cluster_domain?: string;
@@ -45,13 +47,18 @@ export interface PkiArgs {
 const strings = { type: 'array', items: { type: 'string' } };
 const days = { type: 'integer', minimum: 1 };
 const hosts = {
-  type: 'array',
-  items: {
-    type: 'object',
-    required: ['name'],
-    additionalProperties: false,
-    properties: { name: { type: 'string', minLength: 1 }, addresses: strings },
-  },
+  anyOf: [
+    {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: { name: { type: 'string', minLength: 1 }, addresses: strings },
+      },
+    },
+    { type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, strings] } },
+  ],
 };
 
 const schema = {
@@ -188,8 +195,11 @@ export function toRequest(args: PkiArgs): PkiRequest {
 }
 
 function kubeadmHosts(k: NonNullable<PkiArgs['kubeadm']>): Pick<KubeadmLayoutInput, 'etcdMembers' | 'controlPlane'> {
-  const host = (h: HostArg): PkiHost => ({ name: h.name, addresses: h.addresses ?? [] });
-  return { etcdMembers: k.etcd_members.map(host), controlPlane: k.control_plane.map(host) };
+  const list = (hs: HostsArg): PkiHost[] =>
+    Array.isArray(hs)
+      ? hs.map((h) => ({ name: h.name, addresses: h.addresses ?? [] }))
+      : Object.entries(hs).map(([name, a]) => ({ name, addresses: Array.isArray(a) ? a : [a] }));
+  return { etcdMembers: list(k.etcd_members), controlPlane: list(k.control_plane) };
 }
 
 /** Reads and writes go through the transport, so check mode and --diff work through the runner. */

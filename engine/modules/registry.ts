@@ -4,6 +4,7 @@ import { blockinfile } from './blockinfile.ts';
 import { command } from './command.ts';
 import { copy } from './copy.ts';
 import { debug } from './debug.ts';
+import { etcdMember } from './etcd_member.ts';
 import { fail } from './fail.ts';
 import { file } from './file.ts';
 import { lineinfile } from './lineinfile.ts';
@@ -21,7 +22,7 @@ import { waitFor } from './wait_for.ts';
 
 /** Every module hap has. includes, meta and handlers are the runner's, not modules. */
 const all = [
-  apt, assert, blockinfile, command, copy, debug, fail, file, lineinfile, pause,
+  apt, assert, blockinfile, command, copy, debug, etcdMember, fail, file, lineinfile, pause,
   pkiModule, setFact, shell, slurp, stat, systemd, template, uri, waitFor,
 ] as unknown as ModuleDef[];
 

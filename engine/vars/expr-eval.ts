@@ -12,6 +12,7 @@ import {
   getAttr,
   getVar,
   isMapping,
+  toList,
   pyStr,
   truthy,
   typeName,
@@ -64,6 +65,10 @@ export function evalNode(n: Node, vars: object): unknown {
       const v = LENIENT_TESTS.has(n.name) ? lenient(n.arg, vars) : evalNode(n.arg, vars);
       const { args, kw } = evalArgs(n, vars);
       return runTest(n.name, v, args, kw) !== n.negate;
+    }
+    case 'call': {
+      const { args, kw } = evalArgs(n, vars);
+      return n.name === 'dict' ? dictOf(args, kw) : rangeOf(args);
     }
     case 'method':
       return method(n.name, evalNode(n.obj, vars), evalArgs(n, vars), n.text);
@@ -186,4 +191,30 @@ function method(name: string, obj: unknown, { args, kw }: { args: unknown[]; kw:
     }
   }
   throw new ExprError(`'${text}': method '${name}' is not available on ${typeName(obj)} (allowed: startswith, endswith, split, strip, lower, upper, replace on strings; get, keys, values, items on mappings)`);
+}
+
+/** `dict(pairs)` / `dict(a=1)`, as Python's dict(). */
+function dictOf(args: unknown[], kw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (args.length > 1) throw new ExprError(`dict expected at most 1 argument, got ${args.length}`);
+  const src = args[0];
+  if (isMapping(src)) Object.assign(out, src);
+  else if (src !== undefined) {
+    for (const pair of toList(src)) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new ExprError('dict() needs a list of [key, value] pairs');
+      out[pyStr(pair[0])] = pair[1];
+    }
+  }
+  return Object.assign(out, kw);
+}
+
+/** `range(stop)`, `range(start, stop[, step])`, as Python's range(). */
+function rangeOf(args: unknown[]): number[] {
+  const [a, b, step = 1] = args.map(Number);
+  const [start, stop] = b === undefined ? [0, a ?? 0] : [a ?? 0, b];
+  if (!step) throw new ExprError('range() step must not be zero');
+  if (Math.abs((stop - start) / step) > 100_000) throw new ExprError('range() longer than 100000 items');
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
+  return out;
 }

@@ -234,6 +234,11 @@ export const FILTERS: Record<string, FilterFn> = {
   items2dict: (v, _a, kw) =>
     Object.fromEntries(list(v, 'items2dict').map((i) => [pyStr(attrPath(i, kw.key_name ?? 'key')), attrPath(i, kw.value_name ?? 'value')])),
   items: (v) => Object.entries(mapping(v, 'items')),
+  zip: (v, others) => {
+    const lists = [toList(v), ...others.map(toList)];
+    const n = Math.min(...lists.map((l) => l.length));
+    return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+  },
   combine: (v, args, kw) => combine([v, ...args], truthy(kw.recursive)),
   flatten: (v, [levels]) => flatten(list(v, 'flatten'), levels === undefined || levels === null ? -1 : Number(levels)),
   split: (v, [sep, maxsplit = -1]) => pySplit(str(v, 'split'), sep, Number(maxsplit)),

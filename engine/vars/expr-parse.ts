@@ -17,6 +17,7 @@ export type Node =
   | { k: 'filter'; name: string; arg: Node; args: Node[]; kwargs: Record<string, Node> }
   | { k: 'test'; name: string; negate: boolean; arg: Node; args: Node[]; kwargs: Record<string, Node> }
   | { k: 'method'; obj: Node; name: string; args: Node[]; kwargs: Record<string, Node>; text: string }
+  | { k: 'call'; name: string; args: Node[]; kwargs: Record<string, Node> }
   | { k: 'if'; test: Node; then: Node; else?: Node };
 
 type J = jsep.Expression;
@@ -44,6 +45,8 @@ export class ExprSyntaxError extends Error {
 }
 
 const Jsep = (jsep as unknown as { Jsep: JsepClass }).Jsep;
+/** Jinja's global functions hap has: `dict(pairs)`, `dict(a=1)`, `range(n)`. */
+export const GLOBALS = ['dict', 'range'];
 const COMPARE = ['==', '!=', '<', '<=', '>', '>=', 'in', 'not in'];
 const MATH = ['+', '-', '~', '*', '/', '//', '%', '**'];
 
@@ -275,6 +278,9 @@ class Converter {
   }
 
   call(c: jsep.CallExpression): Node {
+    if (c.callee.type === 'Identifier' && GLOBALS.includes(String(c.callee.name))) {
+      return { k: 'call', name: String(c.callee.name), ...this.args(c.arguments) };
+    }
     if (c.callee.type !== 'MemberExpression' || (c.callee as jsep.MemberExpression).computed) {
       const name = c.callee.type === 'Identifier' ? String(c.callee.name) : 'this';
       return this.fail(`function calls are not supported ('${name}(…)'); use a filter: x | ${name}(…)`, name);

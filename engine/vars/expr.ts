@@ -89,6 +89,8 @@ function children(n: Node): Node[] {
       return [n.arg, ...n.args, ...Object.values(n.kwargs)];
     case 'method':
       return [n.obj, ...n.args, ...Object.values(n.kwargs)];
+    case 'call':
+      return [...n.args, ...Object.values(n.kwargs)];
     case 'if':
       return n.else ? [n.test, n.then, n.else] : [n.test, n.then];
   }

@@ -35,8 +35,7 @@ export class QuorumGuard {
       spec: this.spec,
       hosts: selectHosts(this.env.ctx.inventory, this.spec.group).map((name) => {
         const vars = this.env.varsFor(name, undefined, {}, false);
-        // the etcd role's `etcd_address` (when set) is where etcd listens
-        return { name, address: String(vars.etcd_address ?? vars.ansible_host ?? name) };
+        return { name, address: String(vars.ansible_host ?? name) };
       }),
     };
     return this.probeTarget;
