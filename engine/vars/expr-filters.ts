@@ -204,12 +204,12 @@ export const FILTERS: Record<string, FilterFn> = {
   extract: (v, [container, ...keys]) => [v, ...keys].reduce((acc: unknown, k) => getAttr(acc, k, String(k)), container),
   first: (v) => {
     const l = typeof v === 'string' ? v : toList(v);
-    if (l.length === 0) throw new ExprError('first of an empty sequence');
+    if (l.length === 0) throw new UndefinedVar('(first of an empty sequence)'); // Jinja: undefined, so default() applies
     return l[0];
   },
   last: (v) => {
     const l = typeof v === 'string' ? v : toList(v);
-    if (l.length === 0) throw new ExprError('last of an empty sequence');
+    if (l.length === 0) throw new UndefinedVar('(last of an empty sequence)');
     return l[l.length - 1];
   },
   reverse: (v) => (typeof v === 'string' ? [...v].reverse().join('') : [...toList(v)].reverse()),

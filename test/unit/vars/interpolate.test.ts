@@ -44,6 +44,7 @@ describe.each([
   ["{{ list | join(',') }}", 'a,b,c'],
   ['a {# a comment #}b', 'a b'],
   ["{{ 'x' if on else 'y' }}-{{ port + 1 }}", 'x-2380'],
+  ["{{ [] | first | default('none') }}", 'none'],
   ['no template', 'no template'],
 ])('renderValue(%j)', (text, expected) => {
   it('evaluates as Ansible does', () => expect(renderValue(text, vars, file)).toEqual(expected));
