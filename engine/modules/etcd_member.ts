@@ -118,7 +118,7 @@ export const etcdMember: ModuleDef<EtcdMemberArgs> = {
 
     if (state === 'absent') {
       const leaving = [mine, stale].filter((m): m is Listed => !!m);
-      if (!leaving.length) return { status: 'ok', msg: `${a.name} is not a member`, result };
+      if (!leaving.length) return { status: 'ok', msg: `${a.name} is not a member: nothing to remove`, result };
       const changes = [];
       for (const m of leaving) {
         const check = removalCheck(members, healthy, m);

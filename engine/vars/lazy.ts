@@ -1,6 +1,13 @@
-import { HapError } from '../source/errors.ts';
+import { HapError, type SourcePos } from '../source/errors.ts';
+import { posOf } from '../source/yaml.ts';
 import { renderValue, isTemplated } from './interpolate.ts';
 import type { VarOrigin } from './ladder.ts';
+
+/** `group_vars: inventories/prod/group_vars/all.yml:3:9` → that place. */
+function posIn(source: string): SourcePos | undefined {
+  const m = /(\S+):(\d+):(\d+)\b[^:]*$/.exec(source);
+  return m ? { file: m[1]!, line: Number(m[2]), col: Number(m[3]) } : undefined;
+}
 
 function hasTemplate(v: unknown): boolean {
   if (typeof v === 'string') return isTemplated(v);
@@ -39,7 +46,8 @@ export function lazyScope(
         if (rendering.has(k)) throw new HapError(`variable '${k}' refers to itself (${[...rendering, k].join(' → ')})`);
         rendering.add(k);
         try {
-          cached = renderValue(v, scope, { name: `variable '${k}' (${origins[k]?.source ?? 'unknown'})` });
+          const source = origins[k]?.source ?? 'unknown';
+          cached = renderValue(v, scope, { name: `variable '${k}' (${source})`, pos: posOf(v) ?? posIn(source) });
           done = true;
           return cached;
         } finally {

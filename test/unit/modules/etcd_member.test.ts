@@ -35,7 +35,7 @@ describe('etcd_member', () => {
 
   it('is ok when the member is already gone', async () => {
     const r = await runModule('etcd_member', { name: 'h4', state: 'absent' }, { transport: cluster(three, ['10.0.0.1']) });
-    expect(r).toMatchObject({ status: 'ok', msg: 'h4 is not a member' });
+    expect(r).toMatchObject({ status: 'ok', msg: 'h4 is not a member: nothing to remove' });
   });
 
   it('adds a learner and returns its id and the initial cluster', async () => {
