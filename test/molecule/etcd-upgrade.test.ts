@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../engine/cli/main.ts';
-import { labExec, labFault } from '../../engine/lab/index.ts';
+import { labDebs, labExec, labFault } from '../../engine/lab/index.ts';
 import { loadScenario, workDir } from '../../engine/molecule/scenario.ts';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
@@ -43,6 +43,9 @@ function upgrade(inventory: string, onEvent: (e: Event) => Promise<void> | void)
 const version = async (lab: string, host: string) => (await labExec(lab, host, 'etcd --version | head -1')).stdout.trim();
 
 describe('molecule etcd-upgrade', () => {
+  // the cached trixie .debs upgrade-vars.yml names (fetched once; no test order to rely on)
+  beforeAll(() => labDebs(), 600_000);
+
   afterAll(async () => void (await hap(['molecule', 'destroy', 'etcd-upgrade'])), 120_000);
 
   it('upgrades 3.4 → 3.5 member by member while a writer loses no acknowledged write', async () => {
