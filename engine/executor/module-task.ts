@@ -59,6 +59,7 @@ async function attempt(env: PlayEnv, task: ModuleTask, vars: Record<string, unkn
     render: (text, name) => renderString(text, vars, { name }),
     findFile: (kind, name) => findFile(kind, name, task.origin, env.playbook.dir),
     signal: env.ctx.signal,
+    vault: env.ctx.vault,
   };
   const plan: Plan = await mod.plan(args, mctx);
   if (plan.status === 'ok') return result('ok', plan.msg, plan.result ?? {});

@@ -1,4 +1,5 @@
 import { readFile, stat as lstatController } from 'node:fs/promises';
+import { decryptIfVaulted } from '../vault/controller-files.ts';
 import { basename, isAbsolute } from 'node:path';
 import { fileFact, type FileStat } from '../facts/file.ts';
 import { gather } from '../facts/gather.ts';
@@ -74,6 +75,7 @@ export const copy: ModuleDef<CopyArgs> = {
       return { status: 'failed', msg: 'copy needs exactly one of src or content' };
     }
     let data: Buffer;
+    let secret = false;
     let target: { dest: string; stat?: FileStat };
     try {
       const attrs = attrsOf(args);
@@ -100,10 +102,14 @@ export const copy: ModuleDef<CopyArgs> = {
             changes: [{ summary: `copy ${src} to ${args.dest} (the source does not exist yet)`, apply: async () => ({ failed: `source ${src} not found on the controller` }) }],
           };
         }
-        data = await readControllerFile(path);
+        const read = decryptIfVaulted(await readControllerFile(path), path, ctx.vault);
+        data = read.data;
+        secret = read.vaulted;
         target = await resolveDest(ctx, args.dest, basename(args.src));
       }
-      return await planWrite(ctx, { ...target, content: data, attrs, backup: args.backup, validate: args.validate, force: args.force });
+      const plan = await planWrite(ctx, { ...target, content: data, attrs, backup: args.backup, validate: args.validate, force: args.force });
+      // a decrypted vault file is never shown in a diff
+      return secret && plan.status === 'change' ? { ...plan, changes: plan.changes.map((c) => ({ ...c, diff: undefined })) } : plan;
     } catch (e) {
       return { status: 'failed', msg: (e as Error).message };
     }

@@ -3,6 +3,9 @@ import { KUBEADM_DEFAULTS, hostFiles, kubeadmLayout, type KubeadmLayoutInput, ty
 import { planPki, type PkiIo, type PkiRequest } from '../pki/plan.ts';
 import type { CaSpec, CertSpec, KeyOptions, Usage } from '../pki/types.ts';
 import { sh } from '../transport/quote.ts';
+import { isVaulted } from '../vault/format.ts';
+import { decryptIfVaulted } from '../vault/controller-files.ts';
+import type { Plan } from './types.ts';
 import type { ModuleContext, ModuleDef } from './types.ts';
 
 interface HostArg {
@@ -41,6 +44,8 @@ export interface PkiArgs {
   ca_days?: number;
   cert_days?: number;
   renew_before_days?: number;
+  /** Keep the CA private keys on the controller encrypted with the vault password. */
+  vault_keys?: boolean;
   rotate?: string[] | 'all';
 }
 
@@ -115,6 +120,7 @@ const schema = {
     cert_days: days,
     renew_before_days: { type: 'integer', minimum: 0 },
     rotate: { anyOf: [{ const: 'all' }, strings] },
+    vault_keys: { type: 'boolean' },
   },
 } as const;
 
@@ -135,7 +141,12 @@ export const pkiModule: ModuleDef<PkiArgs> = {
     } catch (e) {
       return { status: 'failed', msg: (e as Error).message };
     }
-    const plan = await planPki(request, transportIo(ctx), new Date());
+    const caKeys = new Set(request.cas.map((c) => join(args.dir, `${c.name}.key`)));
+    if (args.vault_keys && !ctx.vault?.secrets.length) {
+      return { status: 'failed', msg: 'vault_keys: the CA keys are kept vault-encrypted, so a vault password is needed: --vault-password-file FILE or ANSIBLE_VAULT_PASSWORD_FILE' };
+    }
+    const io = transportIo(ctx, args.vault_keys ? caKeys : new Set());
+    const plan = withVaultedKeys(await planPki(request, io, new Date()), args.vault_keys ? await plainCaKeys(caKeys, ctx) : [], io);
     if (!args.kubeadm || plan.status === 'failed') return plan;
     const layout = kubeadmHosts(args.kubeadm);
     const files = Object.fromEntries(
@@ -202,20 +213,46 @@ function kubeadmHosts(k: NonNullable<PkiArgs['kubeadm']>): Pick<KubeadmLayoutInp
   return { etcdMembers: list(k.etcd_members), controlPlane: list(k.control_plane) };
 }
 
-/** Reads and writes go through the transport, so check mode and --diff work through the runner. */
-function transportIo(ctx: ModuleContext): PkiIo {
+/**
+ * Reads and writes go through the transport, so check mode and --diff work through the runner.
+ * Vault-encrypted files are decrypted on read; the paths in `vaulted` are encrypted on write.
+ */
+function transportIo(ctx: ModuleContext, vaulted: ReadonlySet<string>): PkiIo {
   const become = ctx.become;
   return {
     async read(path) {
       const buf = await ctx.transport.readFile(path, { become });
-      return buf === null ? undefined : buf.toString('utf8');
+      return buf === null ? undefined : decryptIfVaulted(buf, path, ctx.vault).data.toString('utf8');
     },
     async write(path, data, mode) {
-      await ctx.transport.writeFile(path, data, { mode, become });
+      await ctx.transport.writeFile(path, vaulted.has(path) ? ctx.vault!.encrypt(data) : data, { mode, become });
     },
     async mkdirp(dir) {
       const r = await ctx.transport.exec(sh`mkdir -p ${dir}`, { become });
       if (r.rc !== 0) throw new Error(`mkdir -p ${dir} failed: ${r.stderr.trim()}`);
     },
   };
+}
+
+/** CA keys that exist in plain text although they should be vault-encrypted. */
+async function plainCaKeys(caKeys: ReadonlySet<string>, ctx: ModuleContext): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of caKeys) {
+    const raw = await ctx.transport.readFile(path, { become: ctx.become });
+    if (raw !== null && !isVaulted(raw)) out.push(path);
+  }
+  return out;
+}
+
+/** Adds one change per plain CA key: encrypt it in place with the vault. */
+function withVaultedKeys(plan: Plan, plain: string[], io: PkiIo): Plan {
+  if (!plain.length || plan.status === 'failed' || plan.status === 'skipped') return plan;
+  const changes = plain.map((path) => ({
+    summary: `encrypt ${path} with the vault`,
+    apply: async () => {
+      const text = await io.read(path);
+      if (text !== undefined) await io.write(path, text, 0o600);
+    },
+  }));
+  return plan.status === 'change' ? { ...plan, changes: [...plan.changes, ...changes] } : { status: 'change', changes, msg: plan.msg, result: plan.result };
 }

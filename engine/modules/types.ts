@@ -1,5 +1,6 @@
 import type { FactCache } from '../facts/types.ts';
 import type { Become, Transport } from '../transport/types.ts';
+import type { Keyring } from '../vault/keyring.ts';
 
 /** A file's content before and after a change, for --diff. */
 export interface FileDiff {
@@ -50,6 +51,8 @@ export interface ModuleContext {
   /** Controller path of a role/playbook file: `templates` or `files`, as Ansible searches. */
   findFile(kind: 'files' | 'templates', name: string): Promise<string>;
   signal: AbortSignal;
+  /** Vault passwords, for controller files encrypted with ansible-vault. */
+  vault?: Keyring;
 }
 
 /** One module: its argument schema and its plan function. */
