@@ -8,6 +8,7 @@ export const modeSchema = {
     { type: 'string', pattern: '^0?[0-7]{3,4}$' },
     { type: 'integer', minimum: 0, maximum: 0o7777 },
   ],
+  errorMessage: "an octal mode such as '0644' (quoted), or a number of permission bits up to 0o7777",
 };
 
 export const attrSchemas = {

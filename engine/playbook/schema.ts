@@ -11,6 +11,8 @@ const count = { anyOf: [{ type: 'integer', minimum: 0 }, templated], errorMessag
 const seconds = { anyOf: [{ type: 'number', minimum: 0 }, templated], errorMessage: 'a number of seconds ≥ 0 (or a {{ template }})' };
 /** One batch size: 0 (all hosts at once, as in Ansible), a positive whole number, or a percentage. */
 const batchSize = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*(\\d+|\\d+(\\.\\d+)?%)\\s*$' }] };
+/** Task lists are checked item by item by parseTasks, which says it better than a schema. */
+const taskList = {};
 const nonEmpty = { type: 'string', minLength: 1, pattern: '\\S' };
 
 export const TASK_KEYWORDS = {
@@ -45,9 +47,9 @@ export const TASK_KEYWORDS = {
   diff: templatedBool,
   any_errors_fatal: { type: 'boolean' },
   args: { type: 'object' },
-  block: { type: 'array', items: { type: 'object' } },
-  rescue: { type: 'array', items: { type: 'object' } },
-  always: { type: 'array', items: { type: 'object' } },
+  block: taskList,
+  rescue: taskList,
+  always: taskList,
 } as const;
 
 export const QUORUM_SCHEMA = {
@@ -89,10 +91,10 @@ export const PLAY_SCHEMA = {
         ],
       },
     },
-    pre_tasks: { type: 'array', items: { type: 'object' } },
-    tasks: { type: 'array', items: { type: 'object' } },
-    post_tasks: { type: 'array', items: { type: 'object' } },
-    handlers: { type: 'array', items: { type: 'object' } },
+    pre_tasks: taskList,
+    tasks: taskList,
+    post_tasks: taskList,
+    handlers: taskList,
     serial: {
       anyOf: [batchSize, { type: 'array', minItems: 1, items: batchSize }],
       errorMessage: "a positive whole number, a percentage such as '30%', or a list of them",

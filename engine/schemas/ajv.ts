@@ -4,6 +4,9 @@ import { keyPosOf, posOf } from '../source/yaml.ts';
 
 /** The one ajv instance; every schema in hap compiles here (compiled once, cached by ajv). */
 export const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
+/** hap's own annotation: the one sentence an anyOf's failure is reported with (see summarised). */
+export const ERROR_MESSAGE_KEYWORD = { keyword: 'errorMessage', schemaType: 'string' } as const;
+ajv.addKeyword(ERROR_MESSAGE_KEYWORD);
 
 const cache = new WeakMap<object, ValidateFunction>();
 
@@ -70,6 +73,17 @@ export function schemaErrors(
         msg = `unknown key '${extra}' in ${at}`;
         break;
       }
+      case 'propertyNames': {
+        const name = String(e.params.propertyName);
+        pos = keyPosOf(value, name) ?? pos;
+        msg = `invalid variable name '${name}' in ${at}: use letters, digits and _, not starting with a digit`;
+        break;
+      }
+      case 'pattern':
+        // a property name's pattern is reported through its propertyNames error
+        if ('propertyName' in e) continue;
+        msg = `${at} ${e.message ?? 'is invalid'}`;
+        break;
       case 'required':
         msg = `${at} is missing required key '${String(e.params.missingProperty)}'`;
         break;

@@ -80,17 +80,21 @@ export function parseYaml(input: string | Buffer, file: string): unknown {
     if (e instanceof RangeError) throw new HapError(`nesting too deep for YAML (hap allows ${MAX_DEPTH} levels)`, { file, line: 1, col: 1 });
     throw e;
   }
-  const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
-  if (problems.length > 0) throw new HapErrors(yamlErrors(problems, at));
+  // after a syntax error the parser's further complaints are mostly its echo: report the first
+  const syntax = doc.errors.filter((e) => e.code !== 'TAG_RESOLVE_FAILED').slice(0, 1);
+  const problems = [...syntax, ...doc.errors, ...doc.warnings].filter((e) => e.code === 'TAG_RESOLVE_FAILED' || syntax.includes(e));
+  if (problems.length > 0) throw new HapErrors(yamlErrors([...new Set(problems)], at, source.text));
   const value = new Converter(doc, at).convert(doc.contents as Node | null, 0);
   if (source.vaulted) hideLeaves(value);
   return value;
 }
 
-function yamlErrors(problems: YAMLError[], at: (o: number) => SourcePos): HapError[] {
+function yamlErrors(problems: YAMLError[], at: (o: number) => SourcePos, text: string): HapError[] {
   const out: HapError[] = [];
   for (const e of problems) {
-    const msg = firstLine(e.message).replace(/ at line \d+, column \d+:?$/, '');
+    const msg = firstLine(e.message)
+      .replace(/ at line \d+, column \d+:?$/, '')
+      .replace(/^Source contains multiple documents.*/, 'a file holds one YAML document, this one holds several (a second ---)');
     if (/Maximum call stack/.test(msg)) {
       // the parser recursed itself out of stack: report it once, as what it is
       out.push(new HapError(`nesting too deep for YAML (hap allows ${MAX_DEPTH} levels)`, at(e.pos[0])));
@@ -98,7 +102,11 @@ function yamlErrors(problems: YAMLError[], at: (o: number) => SourcePos): HapErr
     }
     if (msg.startsWith('Unresolved tag')) out.push(new HapError(`${msg}: hap knows YAML's own tags and !vault (not !unsafe)`, at(e.pos[0])));
     else if (e.code === 'TAG_RESOLVE_FAILED') out.push(new HapError(msg, at(e.pos[0])));
-    else out.push(new HapError(`YAML syntax error: ${msg}`, at(e.pos[0])));
+    else {
+      const pos = at(e.pos[0]);
+      const tab = /^ *\t/.test(text.split('\n')[pos.line - 1] ?? '') ? ' (a tab indents this line: YAML indents with spaces only)' : '';
+      out.push(new HapError(`YAML syntax error: ${msg}${tab}`, pos));
+    }
   }
   if (out.length > MAX_REPORTED) {
     const more = out.length - MAX_REPORTED;

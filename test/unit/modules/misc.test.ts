@@ -1,6 +1,7 @@
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ERROR_MESSAGE_KEYWORD } from '../../../engine/schemas/ajv.ts';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModule, modules } from '../../../engine/modules/registry.ts';
@@ -23,6 +24,7 @@ describe('registry', () => {
 
   it.each([...new Set(modules.values())].map((m) => [m.name, m] as const))('%s: schema compiles under strict ajv', (_, m) => {
     const ajv = new Ajv({ strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+    ajv.addKeyword(ERROR_MESSAGE_KEYWORD);
     expect(() => ajv.compile(m.schema)).not.toThrow();
     if (m.name !== 'set_fact') expect(m.schema.additionalProperties).toBe(false);
   });
