@@ -1,19 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
-import { renderString } from '../../engine/vars/template.ts';
+import { renderRoleTemplate, type Inventory } from './role-vars.ts';
 
 const run = promisify(execFile);
-const ROLE = new URL('../../roles/monitoring/', import.meta.url).pathname;
-
-interface Inventory {
-  groups: Record<string, string[]>;
-  hostvars: Record<string, Record<string, unknown>>;
-}
 
 const BASE: Inventory = {
   groups: { all: ['e1', 'e2', 'e3', 'm1', 'lb1'], etcd: ['e1', 'e2', 'e3'], monitoring: ['m1'], lb: ['lb1'] },
@@ -25,13 +19,7 @@ const BASE: Inventory = {
     lb1: { ansible_host: '10.0.0.5' },
   },
 };
-
-/** One of the role's templates rendered for `host` of `inv`, with the defaults and `vars`. */
-async function render(template: string, inv: Inventory, vars: Record<string, unknown> = {}, host = 'm1'): Promise<string> {
-  const defaults = parse(await readFile(join(ROLE, 'defaults/main.yml'), 'utf8')) as Record<string, unknown>;
-  const src = join(ROLE, 'templates', template);
-  return renderString(await readFile(src, 'utf8'), { ...defaults, ...inv, inventory_hostname: host, ...vars }, { name: src });
-}
+const render = renderRoleTemplate;
 
 type Scrape = { job_name: string; static_configs: Array<{ targets: string[]; labels: Record<string, string> }> };
 const jobs = (yaml: string): Record<string, string[]> =>
@@ -57,7 +45,7 @@ describe('prometheus.yml from the inventory', () => {
     expect(j.node).toEqual(['e1=10.0.0.1:9100', 'e2=10.0.0.2:9100', 'e3=10.0.0.3:9100', 'm1=10.0.0.9:9100', 'lb1=10.0.0.5:9100']);
     expect(j.etcd).toEqual(['e1=10.0.0.1:2379', 'e2=10.0.0.2:2379', 'e3=10.1.0.3:2379']);
     expect(j['blackbox-etcd']).toEqual(j.etcd);
-    expect(j.haproxy).toEqual(['lb1=10.0.0.5:8405']);
+    expect(j.haproxy).toEqual(['lb1=10.0.0.5:8404']);
   });
 
   it('a host added to a group adds its targets; a non-empty control_plane adds the apiserver jobs', async () => {

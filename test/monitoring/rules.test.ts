@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { renderString } from '../../engine/vars/template.ts';
+import { MONITORING_ROLE as ROLE, renderRoleTemplate } from './role-vars.ts';
 
 const run = promisify(execFile);
-const ROLE = new URL('../../roles/monitoring/', import.meta.url).pathname;
 const RULES = 'hap-alerts.yml';
 
 interface Rule {
@@ -21,11 +20,7 @@ interface Rule {
 type RuleFile = { groups: Array<{ name: string; rules: Rule[] }> };
 
 /** The rules template rendered with the role's defaults, as the role installs it. */
-async function renderedRules(): Promise<string> {
-  const defaults = parse(await readFile(join(ROLE, 'defaults/main.yml'), 'utf8')) as object;
-  const src = join(ROLE, 'templates/rules', `${RULES}.hbs`);
-  return renderString(await readFile(src, 'utf8'), defaults, { name: src });
-}
+const renderedRules = (): Promise<string> => renderRoleTemplate(`rules/${RULES}.hbs`, { groups: {}, hostvars: {} });
 
 /** promtool's exit code and output; never throws. */
 async function promtool(args: string[], cwd: string): Promise<{ code: number; out: string }> {
