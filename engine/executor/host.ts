@@ -19,6 +19,8 @@ export class HostState {
   failed = false;
   unreachable = false;
   ended = false;
+  /** Failed inside a block whose rescue has not run yet. */
+  rescuing = false;
   /** Was in a batch that started (only those appear in the recap). */
   seen = false;
   notified = new Set<number>();

@@ -115,6 +115,13 @@ async function runItem(env: PlayEnv, task: ModuleTask, host: string, locals: Rec
   return r;
 }
 
+/** A rendered loop as its items: `loop` must be a list; `with_items` flattens one level, as Ansible. */
+export function loopItems(value: unknown, task: { loopFlatten?: boolean; pos: ModuleTask['pos'] }): unknown[] {
+  if (task.loopFlatten) return (Array.isArray(value) ? value : [value]).flatMap((v) => (Array.isArray(v) ? v : [v]));
+  if (!Array.isArray(value)) throw new HapError(`loop must be a list, got ${typeof value}`, task.pos);
+  return value;
+}
+
 /** retries/delay may be templates (`"{{ etcd_health_retries }}"`). */
 function numberOf(v: number | string, vars: Record<string, unknown>, task: ModuleTask, what: string): number {
   const n = Number(typeof v === 'string' ? renderValue(v, vars, { name: what, pos: task.pos }) : v);
@@ -169,8 +176,7 @@ export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string
   } else {
     const items = await guard(async () => {
       const vars = env.varsFor(host, task);
-      const list = renderValue(task.loop, vars, { name: 'loop', pos: task.pos });
-      if (!Array.isArray(list)) throw new HapError(`loop must be a list, got ${typeof list}`, task.pos);
+      const list = loopItems(renderValue(task.loop, vars, { name: 'loop', pos: task.pos }), task);
       const out: TaskResult[] = [];
       for (let i = 0; i < list.length; i++) {
         const locals = { [task.loopVar]: list[i], ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length } };

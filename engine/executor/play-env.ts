@@ -1,5 +1,5 @@
 import { groupsMagic } from '../inventory/index.ts';
-import type { Play, Playbook, TaskBase } from '../playbook/types.ts';
+import type { Play, Playbook, Task, TaskBase } from '../playbook/types.ts';
 import { lazyMap, lazyScope } from '../vars/lazy.ts';
 import { mergeVars } from '../vars/ladder.ts';
 import type { RunContext } from './context.ts';
@@ -13,6 +13,8 @@ export class PlayEnv {
   readonly validatedRoles = new Set<string>();
   /** Loop variables of an enclosing include, per host. */
   readonly includeLocals = new Map<string, Record<string, unknown>>();
+  /** Task lists of templated includes, by include and rendered names. */
+  readonly includeCache = new Map<string, Task[]>();
   /** Set by any_errors_fatal or end_play: the play stops after the current task. */
   aborted?: string;
   /** Set by `meta: end_play`: no more tasks or batches in this play; the playbook goes on. */

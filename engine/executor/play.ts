@@ -2,7 +2,7 @@ import { applyLimit, selectHosts } from '../inventory/index.ts';
 import type { Play, Playbook } from '../playbook/types.ts';
 import { HapError } from '../source/errors.ts';
 import { UnreachableError } from '../transport/types.ts';
-import { batches, exceedsFailPercentage } from './batches.ts';
+import { batches } from './batches.ts';
 import { connectionInfo } from './connection.ts';
 import type { RunContext } from './context.ts';
 import { gatherFact } from './gather.ts';
@@ -115,9 +115,6 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
     if (failed === batch.length) return `every host of batch ${index} failed; stopping the play`;
     const unsettled = await guarded(() => guard?.after(batch, index - 1));
     if (unsettled) return unsettled;
-    if (exceedsFailPercentage(failed, batch.length, play.maxFailPercentage)) {
-      return `max_fail_percentage ${play.maxFailPercentage}% exceeded in batch ${index} (${failed} of ${batch.length} failed)`;
-    }
     ctx.emit({ event: 'batch_end', play: playIndex, index: index - 1, hosts: batch });
   }
   ctx.emit({ event: 'play_end', name: play.name, play: playIndex });

@@ -2,30 +2,43 @@ import pLimit from 'p-limit';
 import type { BlockTask, IncludeTask, MetaTask, Task } from '../playbook/types.ts';
 import { HapError } from '../source/errors.ts';
 import { evaluateCondition } from '../vars/expr.ts';
-import { renderValue } from '../vars/interpolate.ts';
 import { validate } from '../schemas/ajv.ts';
 import { runModuleTask } from './module-task.ts';
 import type { PlayEnv } from './play-env.ts';
 import { registered, type TaskResult } from './result.ts';
 import type { HostState } from './host.ts';
 import { runHandlers } from './handlers.ts';
+import { exceedsFailPercentage } from './batches.ts';
+import { runInclude } from './include.ts';
 
-/** Ansible's tag selection: `always` runs unless skipped by name, `never` only when asked. */
-export function selected(tags: string[], only: string[], skip: string[]): boolean {
-  if (skip.length && (skip.includes('all') || tags.some((t) => skip.includes(t)))) return false;
-  if (tags.includes('always')) return true;
-  if (tags.includes('never') && !tags.some((t) => only.includes(t) && t !== 'never')) return false;
-  if (only.length === 0 || only.includes('all')) return true;
-  if (only.includes('tagged') && tags.length) return true;
-  if (only.includes('untagged') && tags.length === 0) return true;
-  return tags.some((t) => only.includes(t));
+/**
+ * Ansible's tag selection (Taggable.evaluate_tags): no --tags means `all`; `always` runs unless
+ * skipped by name or by `all`; `never` runs only when one of its tags (`never` itself too) is asked.
+ */
+export function selected(taskTags: string[], onlyTags: string[], skip: string[]): boolean {
+  const tags = taskTags.length ? taskTags : ['untagged'];
+  const only = onlyTags.length ? onlyTags : ['all'];
+  const has = (list: string[], t: string) => list.includes(t);
+  const untagged = taskTags.length === 0;
+  let run =
+    has(tags, 'always') ||
+    (has(only, 'all') && !has(tags, 'never')) ||
+    tags.some((t) => has(only, t)) ||
+    (has(only, 'tagged') && !untagged && !has(tags, 'never'));
+  if (run && skip.length) {
+    if (has(skip, 'all')) run = has(tags, 'always') && !has(skip, 'always');
+    else if (tags.some((t) => has(skip, t))) run = false;
+    else if (has(skip, 'tagged') && !untagged) run = false;
+  }
+  return run;
 }
 
 /** Counts a task result into the host's recap (ok includes changed and ignored, as Ansible). */
 export function account(state: HostState, r: TaskResult): void {
   const c = state.counts;
   if (r.status === 'ok' || r.status === 'changed' || r.status === 'ignored') c.ok++;
-  if (r.status === 'changed') c.changed++;
+  // an ignored failure that changed something counts as changed; a plain failure does not
+  if (r.status === 'changed' || (r.status === 'ignored' && r.changes.length > 0)) c.changed++;
   if (r.status === 'ignored') c.ignored++;
   if (r.status === 'skipped') c.skipped++;
   if (r.status === 'failed') {
@@ -55,9 +68,11 @@ function checkRoleArgs(env: PlayEnv, task: Task, host: string): void {
 
 /**
  * Runs a task list over hosts with the linear strategy: each task on every host (bounded by
- * --forks) before the next. Returns the hosts that failed in this list.
+ * --forks) before the next. Returns the hosts that failed in this list. `rescuable`: the list
+ * is inside a block with a rescue, so a failure goes there instead of ending the play
+ * (any_errors_fatal) or counting towards max_fail_percentage.
  */
-export async function runList(env: PlayEnv, tasks: Task[], hosts: string[]): Promise<Set<string>> {
+export async function runList(env: PlayEnv, tasks: Task[], hosts: string[], rescuable = false): Promise<Set<string>> {
   const failed = new Set<string>();
   const { options } = env.ctx;
   for (const task of tasks) {
@@ -66,11 +81,13 @@ export async function runList(env: PlayEnv, tasks: Task[], hosts: string[]): Pro
     if (active.length === 0) break;
     env.step();
     if (task.kind === 'block') {
-      for (const h of await runBlock(env, task, active)) failed.add(h);
+      for (const h of await runBlock(env, task, active, rescuable)) failed.add(h);
+      checkFailPercentage(env);
       continue;
     }
     if (task.kind === 'include') {
-      for (const h of await runInclude(env, task, active)) failed.add(h);
+      for (const h of await runInclude(env, task, active, rescuable)) failed.add(h);
+      checkFailPercentage(env);
       continue;
     }
     if (!selected(task.tags, options.tags, options.skipTags)) continue;
@@ -108,28 +125,47 @@ export async function runList(env: PlayEnv, tasks: Task[], hosts: string[]): Pro
       }
       if (task.module === 'debug' && r.status === 'ok' && !task.noLog) env.ctx.emit({ event: 'debug', host: h, msg: r.data.msg ?? r.data });
       if (r.status === 'failed' || r.status === 'unreachable') {
-        for (const o of r.status === 'failed' ? owners : [h]) failed.add(o);
-        if (task.anyErrorsFatal ?? env.play.anyErrorsFatal) env.aborted = `any_errors_fatal: ${h} failed '${task.name}'`;
+        for (const o of r.status === 'failed' ? owners : [h]) {
+          failed.add(o);
+          // a failure a rescue will handle neither ends the play nor counts towards max_fail_percentage
+          if (rescuable && r.status === 'failed') env.hosts.get(o)!.rescuing = true;
+        }
+        if (!(rescuable && r.status === 'failed') && (task.anyErrorsFatal ?? env.play.anyErrorsFatal)) env.aborted = `any_errors_fatal: ${h} failed '${task.name}'`;
       }
     }
+    checkFailPercentage(env);
   }
   return failed;
 }
 
-async function runBlock(env: PlayEnv, block: BlockTask, hosts: string[]): Promise<Set<string>> {
-  const entering = hosts.filter((h) => whenHolds(env, block, h));
+/** Ansible checks max_fail_percentage after every task, against the batch's size. */
+function checkFailPercentage(env: PlayEnv): void {
+  const max = env.play.maxFailPercentage;
+  if (max === undefined || env.aborted) return;
+  const failed = env.batch.filter((h) => {
+    const s = env.hosts.get(h)!;
+    return (s.failed || s.unreachable) && !s.rescuing;
+  }).length;
+  if (exceedsFailPercentage(failed, env.batch.length, max)) {
+    env.aborted = `max_fail_percentage ${max}% exceeded (${failed} of ${env.batch.length} hosts of the batch failed)`;
+  }
+}
+
+async function runBlock(env: PlayEnv, block: BlockTask, hosts: string[], rescuable: boolean): Promise<Set<string>> {
+  const { pass: entering } = whenSplit(env, block, hosts);
   if (entering.length === 0) return new Set();
-  const failed = await runList(env, block.block, entering);
+  const failed = await runList(env, block.block, entering, rescuable || block.rescue.length > 0);
   let stillFailed = failed;
   if (block.rescue.length && failed.size) {
-    const rescuable = [...failed].filter((h) => !env.hosts.get(h)!.unreachable);
-    for (const h of rescuable) {
+    const toRescue = [...failed].filter((h) => !env.hosts.get(h)!.unreachable);
+    for (const h of toRescue) {
       const s = env.hosts.get(h)!;
       s.failed = false;
+      s.rescuing = false;
       s.counts.failed--;
       s.counts.rescued++;
     }
-    const rescueFailed = await runList(env, block.rescue, rescuable);
+    const rescueFailed = await runList(env, block.rescue, toRescue, rescuable);
     stillFailed = new Set([...failed].filter((h) => env.hosts.get(h)!.unreachable || rescueFailed.has(h)));
   }
   // always runs on every host that entered, failed or not (not on unreachable ones)
@@ -137,52 +173,32 @@ async function runBlock(env: PlayEnv, block: BlockTask, hosts: string[]): Promis
   if (block.always.length) {
     const wasFailed = always.filter((h) => env.hosts.get(h)!.failed);
     for (const h of wasFailed) env.hosts.get(h)!.failed = false;
-    const alwaysFailed = await runList(env, block.always, always);
+    const alwaysFailed = await runList(env, block.always, always, rescuable);
     for (const h of wasFailed) env.hosts.get(h)!.failed = true;
     for (const h of alwaysFailed) stillFailed.add(h);
   }
   return stillFailed;
 }
 
-function whenHolds(env: PlayEnv, task: Task, host: string): boolean {
-  if (task.when.length === 0) return true;
-  try {
-    return evaluateCondition(task.when, env.varsFor(host, task), task.pos);
-  } catch (e) {
-    if (!(e instanceof HapError)) throw e;
-    env.ctx.emit({ event: 'host_result', host, task: task.name, status: 'failed', msg: e.toString() });
-    account(env.hosts.get(host)!, { status: 'failed', msg: e.toString(), changes: [], diff: [], data: {} });
-    return false;
-  }
-}
-
-async function runInclude(env: PlayEnv, inc: IncludeTask, hosts: string[]): Promise<Set<string>> {
-  const entering = hosts.filter((h) => whenHolds(env, inc, h));
-  const failed = new Set<string>(hosts.filter((h) => env.hosts.get(h)!.failed));
-  if (inc.loop === undefined) {
-    for (const h of await runList(env, inc.tasks, entering)) failed.add(h);
-    return failed;
-  }
-  const items = new Map<string, unknown[]>();
-  for (const h of entering) {
-    const list = renderValue(inc.loop, env.varsFor(h, inc), { name: 'loop', pos: inc.pos });
-    items.set(h, Array.isArray(list) ? list : []);
-  }
-  const max = Math.max(0, ...[...items.values()].map((l) => l.length));
-  for (let i = 0; i < max; i++) {
-    const these = entering.filter((h) => (items.get(h)?.length ?? 0) > i && !failed.has(h));
-    for (const h of these) env.includeLocals.set(h, { [inc.loopVar]: items.get(h)![i] });
+/** Splits hosts by a task's `when`; a condition that cannot be evaluated fails that host. */
+export function whenSplit(env: PlayEnv, task: Task, hosts: string[]): { pass: string[]; skip: string[] } {
+  if (task.when.length === 0) return { pass: hosts, skip: [] };
+  const pass: string[] = [];
+  const skip: string[] = [];
+  for (const host of hosts) {
     try {
-      for (const h of await runList(env, inc.tasks, these)) failed.add(h);
-    } finally {
-      for (const h of these) env.includeLocals.delete(h);
+      (evaluateCondition(task.when, env.varsFor(host, task), task.pos) ? pass : skip).push(host);
+    } catch (e) {
+      if (!(e instanceof HapError)) throw e;
+      env.ctx.emit({ event: 'host_result', host, task: task.name, status: 'failed', msg: e.toString() });
+      account(env.hosts.get(host)!, { status: 'failed', msg: e.toString(), changes: [], diff: [], data: {} });
     }
   }
-  return failed;
+  return { pass, skip };
 }
 
 async function runMeta(env: PlayEnv, task: MetaTask, hosts: string[]): Promise<void> {
-  const when = hosts.filter((h) => whenHolds(env, task, h));
+  const when = whenSplit(env, task, hosts).pass;
   switch (task.action) {
     case 'flush_handlers':
       await runHandlers(env, hosts);

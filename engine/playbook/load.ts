@@ -4,10 +4,11 @@ import { validate } from '../schemas/ajv.ts';
 import type { SourcePos } from '../source/errors.ts';
 import { keyPosOf, posOf } from '../source/yaml.ts';
 import { isTemplated } from '../vars/interpolate.ts';
+import { HapErrors } from '../source/errors.ts';
 import { LoadContext } from './context.ts';
 import { expandRole, toHandlers } from './roles.ts';
 import { IMPORT_PLAYBOOK_SCHEMA, PLAY_SCHEMA } from './schema.ts';
-import { checkTemplates, exists, parseTasks, type PendingNotify, type Scope } from './tasks.ts';
+import { checkTemplates, exists, parseTasks, pushWhenDown, type PendingNotify, type Scope } from './tasks.ts';
 import type { Handler, Play, Playbook, QuorumSpec, RoleEntry, Task } from './types.ts';
 
 /** hap's own roles/ folder (the roles it ships), searched after the playbook's. */
@@ -86,6 +87,15 @@ async function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: st
     vars: {},
     notifies,
     loadRole: (name, params, p, s, tasksFrom) => expandRole(ctx, name, params, p, s, handlers, entries, tasksFrom),
+    loadLater: async (load) => {
+      const errorsBefore = ctx.errors.length;
+      const notifiesBefore = notifies.length;
+      const tasks = await load();
+      resolveNotifies(ctx, notifies.slice(notifiesBefore), handlers);
+      const errors = ctx.errors.splice(errorsBefore);
+      if (errors.length) throw new HapErrors(errors);
+      return tasks;
+    },
   };
   if (raw.vars) checkTemplates(ctx, raw.vars, raw, 'vars');
   const varsFiles: Record<string, unknown> = {};
@@ -132,11 +142,11 @@ async function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: st
     const tasks = await expandRole(ctx, name, params, rolePos, { ...scope, tags: [...playTags, ...list(tags)] }, handlers, entries);
     if (when !== undefined) {
       // `when:` on a role applies to each of its tasks, like a block around them
-      roleTasks.push({
+      roleTasks.push(pushWhenDown({
         id: ctx.id(), name: `role ${name}`, pos: rolePos ?? pos, origin: { file }, when: list(when), tags: [...playTags, ...list(tags)],
         vars: {}, runOnce: false, noLog: false, ignoreErrors: false, ignoreUnreachable: false,
         kind: 'block', block: tasks, rescue: [], always: [],
-      });
+      }));
     } else roleTasks.push(...tasks);
   }
   const tasks = await parseTasks(ctx, raw.tasks, scope);

@@ -10,7 +10,7 @@ import type { LoadContext } from './context.ts';
 import { searchPaths } from './files.ts';
 import { templateFileErrors } from './template-file.ts';
 import { TASK_KEYWORDS } from './schema.ts';
-import type { BlockTask, IncludeTask, ModuleTask, Origin, RoleEntry, Task, TaskBase } from './types.ts';
+import type { BlockTask, DynamicInclude, IncludeTask, ModuleTask, Origin, RoleEntry, Task, TaskBase } from './types.ts';
 
 const TASK_SCHEMA = { type: 'object', properties: TASK_KEYWORDS };
 const INCLUDES = new Set(['include_tasks', 'import_tasks', 'include_role', 'import_role']);
@@ -33,6 +33,11 @@ export interface Scope {
   notifies: PendingNotify[];
   /** Loads a role by name for include_role/import_role (set by the play loader). */
   loadRole: (name: string, params: Record<string, unknown>, pos: SourcePos | undefined, scope: Scope, tasksFrom?: string) => Promise<Task[]>;
+  /**
+   * Runs a load after the playbook has loaded (a templated include, at run time): notifies are
+   * resolved against the play's handlers and errors thrown as HapErrors.
+   */
+  loadLater: (load: () => Promise<Task[]>) => Promise<Task[]>;
 }
 
 const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
@@ -49,6 +54,31 @@ function conditions(ctx: LoadContext, raw: unknown, pos: SourcePos | undefined):
     }
   }
   return out;
+}
+
+/**
+ * A block's (or import's, or role's) `when` applies to each task inside it, evaluated per task
+ * as Ansible does, so it is prepended to theirs and the block itself has none.
+ */
+export function pushWhenDown(b: BlockTask, conds: string[] = b.when): BlockTask {
+  if (conds.length) for (const t of [...b.block, ...b.rescue, ...b.always]) prependWhen(t, conds);
+  b.when = [];
+  return b;
+}
+
+function prependWhen(t: Task, conds: string[]): void {
+  if (t.kind === 'block') for (const c of [...t.block, ...t.rescue, ...t.always]) prependWhen(c, conds);
+  else t.when = [...conds, ...t.when];
+}
+
+/** `loop`, or `with_items` (flattened one level when it runs, as Ansible); never both. */
+function loopOf(ctx: LoadContext, raw: Record<string, unknown>): { loop?: unknown; loopFlatten?: boolean } {
+  if (raw.loop !== undefined && raw.with_items !== undefined) {
+    ctx.error("a task takes either 'loop' or 'with_items', not both (Ansible: duplicate loop in task)", keyPosOf(raw, 'with_items'));
+  }
+  if (raw.loop !== undefined) return { loop: raw.loop };
+  if (raw.with_items !== undefined) return { loop: raw.with_items, loopFlatten: true };
+  return {};
 }
 
 /** Checks template syntax in every string of a value (load time; variables come later). */
@@ -126,7 +156,7 @@ async function parseTask(ctx: LoadContext, raw: Record<string, unknown>, scope: 
     b.block = await parseTasks(ctx, raw.block, inner);
     b.rescue = await parseTasks(ctx, raw.rescue, inner);
     b.always = await parseTasks(ctx, raw.always, inner);
-    return b;
+    return pushWhenDown(b);
   }
   for (const k of ['rescue', 'always'] as const) if (k in raw) ctx.error(`'${k}' is only valid with 'block'`, keyPosOf(raw, k));
   if (actionKeys.length === 0) {
@@ -177,7 +207,7 @@ async function parseTask(ctx: LoadContext, raw: Record<string, unknown>, scope: 
     kind: 'module',
     module: mod.name,
     args,
-    loop: raw.loop ?? raw.with_items,
+    ...loopOf(ctx, raw),
     loopVar: String(lc.loop_var ?? 'item'),
     loopLabel: lc.label as string | undefined,
     register: raw.register as string | undefined,
@@ -226,14 +256,21 @@ async function parseInclude(ctx: LoadContext, raw: Record<string, unknown>, acti
   const pos = posOf(raw, action);
   const isImport = action.startsWith('import_');
   const b = base(ctx, raw, scope, String(raw.name ?? action));
-  let tasks: Task[];
+  let tasks: Task[] = [];
+  let dynamic: DynamicInclude | undefined;
+  // the included tasks inherit the include's tags and vars, and its parents' conditions only
+  const inner: Scope = { ...scope, tags: b.tags, vars: b.vars };
   if (action.endsWith('_role')) {
     const spec = (typeof arg === 'string' ? { name: arg } : arg) as Record<string, unknown> | null;
     if (!spec || typeof spec.name !== 'string') {
       ctx.error(`${action} needs 'name:' naming a role`, pos);
       return undefined;
     }
-    tasks = await scope.loadRole(spec.name, (spec.vars as Record<string, unknown>) ?? {}, pos, { ...scope, tags: b.tags, vars: b.vars }, spec.tasks_from as string | undefined);
+    const params = (spec.vars as Record<string, unknown>) ?? {};
+    const names: Record<string, string> = { name: spec.name, ...(typeof spec.tasks_from === 'string' ? { tasks_from: spec.tasks_from } : {}) };
+    if (!isImport && Object.values(names).some(isTemplated)) {
+      dynamic = { names, load: (n) => scope.loadLater(() => scope.loadRole(n.name!, params, pos, inner, n.tasks_from)) };
+    } else tasks = await scope.loadRole(spec.name, params, pos, inner, spec.tasks_from as string | undefined);
   } else {
     const file = typeof arg === 'string' ? arg : ((arg as Record<string, unknown> | null)?.file as string | undefined);
     if (!file) {
@@ -241,17 +278,19 @@ async function parseInclude(ctx: LoadContext, raw: Record<string, unknown>, acti
       return undefined;
     }
     if (isTemplated(file)) {
-      ctx.error(`${action}: templated file names are not supported; name the file literally`, pos);
-      return undefined;
-    }
-    tasks = await loadTaskFile(ctx, resolveTaskFile(file, scope), pos, { ...scope, tags: b.tags, vars: b.vars });
+      if (isImport) {
+        ctx.error(`${action}: an import is read when the playbook loads, so its file name cannot be a template; use include_tasks`, pos);
+        return undefined;
+      }
+      dynamic = { names: { file }, load: (n) => scope.loadLater(() => loadTaskFile(ctx, resolveTaskFile(n.file!, scope), pos, inner)) };
+    } else tasks = await loadTaskFile(ctx, resolveTaskFile(file, scope), pos, inner);
   }
   const lc = (raw.loop_control ?? {}) as Record<string, unknown>;
   if (isImport) {
     // an import is its tasks inlined; when/tags/vars apply to each of them
-    return { ...b, kind: 'block', block: tasks, rescue: [], always: [] };
+    return pushWhenDown({ ...b, kind: 'block', block: tasks, rescue: [], always: [] });
   }
-  const inc: IncludeTask = { ...b, kind: 'include', tasks, loop: raw.loop ?? raw.with_items, loopVar: String(lc.loop_var ?? 'item'), loopLabel: lc.label as string | undefined };
+  const inc: IncludeTask = { ...b, kind: 'include', tasks, ...(dynamic ? { dynamic } : {}), ...loopOf(ctx, raw), loopVar: String(lc.loop_var ?? 'item'), loopLabel: lc.label as string | undefined };
   return inc;
 }
 

@@ -52,6 +52,8 @@ export interface ModuleTask extends TaskBase {
   module: string;
   args: unknown;
   loop?: unknown;
+  /** with_items: the rendered list is flattened one level. */
+  loopFlatten?: boolean;
   loopVar: string;
   loopLabel?: string;
   register?: string;
@@ -71,13 +73,27 @@ export interface BlockTask extends TaskBase {
   always: Task[];
 }
 
-/** include_tasks / include_role: loaded at load time, conditions apply to the include itself. */
+/**
+ * include_tasks / include_role: a literal name is loaded at load time; a templated one
+ * (`"{{ os }}.yml"`) is rendered per host when the include runs, then loaded. Conditions apply
+ * to the include itself.
+ */
 export interface IncludeTask extends TaskBase {
   kind: 'include';
   tasks: Task[];
+  dynamic?: DynamicInclude;
   loop?: unknown;
+  loopFlatten?: boolean;
   loopVar: string;
   loopLabel?: string;
+}
+
+/** The templated names of an include and how to load what they name once rendered. */
+export interface DynamicInclude {
+  /** `file` (include_tasks), or `name` and `tasks_from` (include_role): templates or literals. */
+  names: Record<string, string>;
+  /** Loads the tasks the rendered names point to; throws HapErrors with file:line:col. */
+  load: (names: Record<string, string>) => Promise<Task[]>;
 }
 
 export interface MetaTask extends TaskBase {
