@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { HapError } from '../source/errors.ts';
 
+/** A command line hap cannot use (exit 5, as the README says), told apart from bad input (exit 1). */
+export class BadOptions extends HapError {}
+
 /** Options shared by run/validate/inventory/vars, parsed with node's util.parseArgs. */
 export function parseRunArgs(argv: string[]) {
   // -vv / -vvv count as repeated -v
@@ -37,7 +40,7 @@ export function parseRunArgs(argv: string[]) {
       },
     });
   } catch (e) {
-    throw new HapError(`${(e as Error).message} (see hap --help)`);
+    throw new BadOptions(`${(e as Error).message} (see hap --help)`);
   }
 }
 

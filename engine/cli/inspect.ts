@@ -3,7 +3,7 @@ import { loadPlaybook } from '../playbook/load.ts';
 import { HapError, HapErrors } from '../source/errors.ts';
 import { explainVar, mergeVars } from '../vars/ladder.ts';
 import { lazyScope } from '../vars/lazy.ts';
-import type { parseRunArgs } from './args.ts';
+import { BadOptions, type parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { parseExtraVars } from './extra-vars.ts';
 import { loadBoth } from './load.ts';
@@ -14,7 +14,7 @@ type Args = ReturnType<typeof parseRunArgs>;
 /** `hap validate PLAYBOOK -i INV`: every error at once, nothing contacted. */
 export async function validateCommand(a: Args, io: Io): Promise<number> {
   const file = a.positionals[1];
-  if (!file) throw new HapError('usage: hap validate PLAYBOOK -i INVENTORY');
+  if (!file) throw new BadOptions('usage: hap validate PLAYBOOK -i INVENTORY');
   await loadBoth(file, a.values.inventory?.[0]);
   io.out(`${file}: valid`);
   return EXIT.ok;
@@ -37,7 +37,7 @@ export async function inventoryCommand(a: Args, io: Io): Promise<number> {
  */
 export async function varsCommand(a: Args, io: Io): Promise<number> {
   const host = a.values.host;
-  if (!host) throw new HapError('usage: hap vars -i INVENTORY --host HOST [--explain NAME] [PLAYBOOK]');
+  if (!host) throw new BadOptions('usage: hap vars -i INVENTORY --host HOST [--explain NAME] [PLAYBOOK]');
   const { inventory } = await loadBoth(undefined, a.values.inventory?.[0]);
   if (!inventory.hosts.has(host)) throw new HapError(`host '${host}' is not in the inventory`);
   const playbook = a.positionals[1] ? await loadPlaybook(a.positionals[1]) : undefined;

@@ -1,13 +1,16 @@
 import { resolve } from 'node:path';
-import { loadInventory, type Inventory } from '../inventory/index.ts';
+import { addPlaybookVars, loadInventory, type Inventory } from '../inventory/index.ts';
 import { loadPlaybook } from '../playbook/load.ts';
 import type { Playbook } from '../playbook/types.ts';
 import { HapError, HapErrors } from '../source/errors.ts';
 
-/** Ansible's implicit localhost: usable by name without being in the inventory (not in `all`). */
+/**
+ * Ansible's implicit localhost: usable by name without being in the inventory; in no group's
+ * host list and not listed, but it reads `all`'s variables as Ansible's does.
+ */
 export function addImplicitLocalhost(inv: Inventory): void {
   if (inv.hosts.has('localhost')) return;
-  inv.hosts.set('localhost', { name: 'localhost', groups: [], vars: { ansible_connection: 'local' }, varPos: {} } as never);
+  inv.hosts.set('localhost', { name: 'localhost', groups: ['all'], vars: { ansible_connection: 'local' }, varPos: {}, implicit: true });
 }
 
 const asErrors = (e: unknown): HapError[] => {
@@ -33,6 +36,13 @@ export async function loadBoth(playbookFile: string | undefined, inventoryPath: 
   if (playbookFile) {
     try {
       playbook = await loadPlaybook(playbookFile);
+    } catch (e) {
+      errors.push(...asErrors(e));
+    }
+  }
+  if (inventory && playbook) {
+    try {
+      await addPlaybookVars(inventory, playbook.dir);
     } catch (e) {
       errors.push(...asErrors(e));
     }

@@ -1,5 +1,5 @@
 import { HapError, HapErrors } from '../source/errors.ts';
-import { parseRunArgs } from './args.ts';
+import { BadOptions, parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { setYamlDecrypt } from '../source/yaml-vault.ts';
 import { inventoryCommand, validateCommand, varsCommand } from './inspect.ts';
@@ -72,7 +72,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
     }
     if (e instanceof HapError) {
       io.err(`ERROR: ${e.toString()}`);
-      return EXIT.error;
+      return e instanceof BadOptions ? EXIT.badOptions : EXIT.error;
     }
     io.err(`unexpected error: ${(e as Error).stack ?? String(e)}`);
     return EXIT.unexpected;

@@ -1,6 +1,6 @@
 import { loadBoth } from './load.ts';
 import { parseExtraVars } from './extra-vars.ts';
-import { splitList, type parseRunArgs } from './args.ts';
+import { BadOptions, splitList, type parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { HapError, HapErrors } from '../source/errors.ts';
 import { defaultOptions, sleep, type RunContext, type RunOptions } from '../executor/context.ts';
@@ -28,9 +28,9 @@ export interface Io {
 
 async function options(a: Args): Promise<RunOptions> {
   const forks = a.values.forks === undefined ? 20 : Number(a.values.forks);
-  if (!Number.isInteger(forks) || forks < 1) throw new HapError(`--forks must be a positive integer, got '${a.values.forks}'`);
+  if (!Number.isInteger(forks) || forks < 1) throw new BadOptions(`--forks must be a positive integer, got '${a.values.forks}'`);
   const output = a.values.output ?? 'pretty';
-  if (!['pretty', 'json'].includes(output)) throw new HapError(`--output must be pretty or json, got '${output}'`);
+  if (!['pretty', 'json'].includes(output)) throw new BadOptions(`--output must be pretty or json, got '${output}'`);
   return defaultOptions({
     check: a.values.check ?? false,
     diff: a.values.diff ?? false,
@@ -72,7 +72,8 @@ function listTasks(tasks: Task[], o: RunOptions, indent: string, out: string[]):
 
 export async function runCommand(a: Args, io: Io, interrupts: Interrupts, vault?: Keyring): Promise<number> {
   const file = a.positionals[1];
-  if (!file) throw new HapError('usage: hap run PLAYBOOK -i INVENTORY [options]');
+  if (!file) throw new BadOptions('usage: hap run PLAYBOOK -i INVENTORY [options]');
+  if (!a.values.inventory?.length) throw new BadOptions('no inventory given: use -i INVENTORY (a YAML file or a directory)');
   const opts = await options(a);
   const { playbook, inventory } = await loadBoth(file, a.values.inventory?.[0]);
   const pb = playbook!;

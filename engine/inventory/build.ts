@@ -43,7 +43,7 @@ export function buildInventory(source: string, docs: InventoryDoc[]): { inventor
  * name is an error (which wins would hang on file order); so is a file contradicting an
  * inline value.
  */
-export function addVarsFiles(inv: Inventory, kind: 'group' | 'host', files: VarsDoc[]): HapError[] {
+export function addVarsFiles(inv: Inventory, kind: 'group' | 'host', files: VarsDoc[], override = false): HapError[] {
   const errors: HapError[] = [];
   const fromFile = new Set<string>();
   for (const { name, doc } of files) {
@@ -52,7 +52,8 @@ export function addVarsFiles(inv: Inventory, kind: 'group' | 'host', files: Vars
     for (const [k, v] of Object.entries(doc)) {
       const pos = posOf(doc, k) ?? { file: '<unknown>', line: 1, col: 1 };
       const prev = t.varPos[k];
-      if (prev && (fromFile.has(`${name}\0${k}`) || !isDeepStrictEqual(t.vars[k], v))) {
+      // override: the playbook's group_vars/ and host_vars/ win over the inventory's, as in Ansible
+      if (prev && (fromFile.has(`${name}\0${k}`) || (!override && !isDeepStrictEqual(t.vars[k], v)))) {
         errors.push(twice(k, `${kind} '${name}'`, pos, prev));
         continue;
       }
@@ -117,23 +118,21 @@ class Builder {
     const g = this.ensureGroup(name);
     if (parent) this.link(parent, g, pos);
     if (!isObj(def)) return;
-    const hosts = def.hosts;
-    if (isObj(hosts)) {
-      for (const [key, hv] of Object.entries(hosts)) this.hostEntry(g, hosts, key, hv);
-    }
-    if (isObj(def.vars)) this.addVars(g, `group '${name}'`, def.vars);
-    const children = def.children;
-    if (isObj(children)) {
-      for (const [child, cdef] of Object.entries(children)) this.group(child, cdef, g, keyPosOf(children, child) ?? pos);
+    // sections in the order written, as Ansible's yaml plugin: it decides the order hosts are met
+    for (const [section, body] of Object.entries(def)) {
+      if (!isObj(body)) continue;
+      if (section === 'hosts') for (const [key, hv] of Object.entries(body)) this.hostEntry(g, body, key, hv);
+      else if (section === 'vars') this.addVars(g, `group '${name}'`, body);
+      else if (section === 'children') for (const [child, cdef] of Object.entries(body)) this.group(child, cdef, g, keyPosOf(body, child) ?? pos);
     }
   }
 
   private hostEntry(g: GroupDraft, hosts: Obj, key: string, hv: unknown): void {
     const keyPos = keyPosOf(hosts, key);
-    const { host, port } = splitHostPort(key);
+    const { host, port, literal } = splitHostPort(key);
     let names: string[];
     try {
-      names = expandHostRange(host);
+      names = literal ? [host] : expandHostRange(host);
     } catch (e) {
       this.errors.push(new HapError((e as Error).message, keyPos));
       return;
@@ -184,8 +183,10 @@ class Builder {
     for (const g of this.groups.values()) {
       if (g.name !== 'all' && g.name !== 'ungrouped') for (const h of g.hosts) inOther.add(h);
     }
-    // a host listed under ungrouped and also elsewhere leaves ungrouped, as in Ansible
-    ungrouped.hosts = this.order.filter((h) => !inOther.has(h));
+    // as Ansible's reconcile: a host listed under ungrouped and also elsewhere leaves it; hosts
+    // in no group join it after those listed there, in the order hosts were first met
+    const listed = ungrouped.hosts.filter((h) => !inOther.has(h));
+    ungrouped.hosts = [...listed, ...this.order.filter((h) => !inOther.has(h) && !listed.includes(h))];
     ungrouped.hostSet = new Set(ungrouped.hosts);
     return true;
   }
@@ -241,7 +242,7 @@ class Builder {
     for (const g of this.groups.values()) {
       groups.set(g.name, {
         name: g.name,
-        hosts: this.order.filter((h) => g.hostSet.has(h)),
+        hosts: [...g.hosts],
         children: g.children,
         parents: g.parents,
         depth: depthOf(g.name),

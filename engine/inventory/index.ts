@@ -1,5 +1,5 @@
 export type { InvGroup, InvHost, Inventory, VarSource } from './types.ts';
-export { loadInventory } from './load.ts';
+export { addPlaybookVars, loadInventory } from './load.ts';
 export { buildInventory, addVarsFiles, type InventoryDoc, type VarsDoc } from './build.ts';
 export { applyLimit, groupsMagic, selectHosts, splitPattern, type PatternOptions } from './patterns.ts';
 export { inventoryGraph, inventoryList } from './output.ts';

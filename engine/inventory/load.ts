@@ -1,19 +1,31 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { HapError, HapErrors } from '../source/errors.ts';
 import { parseYaml } from '../source/yaml.ts';
 import { addVarsFiles, buildInventory, type InventoryDoc, type VarsDoc } from './build.ts';
 import { validateInventory, validateVarsFile } from './schema.ts';
 import type { Inventory } from './types.ts';
 
-const INVENTORY_EXT = ['.yml', '.yaml'];
+const INVENTORY_EXT = ['.yml', '.yaml', '.json'];
+/**
+ * What Ansible skips in an inventory directory: hidden entries, group_vars/, host_vars/,
+ * vars_plugins/ (IGNORED_ALWAYS) and the default INVENTORY_IGNORE_EXTS (REJECT_EXTS plus
+ * .orig, .ini, .cfg, .retry); INVENTORY_IGNORE_PATTERNS is empty by default.
+ */
+const IGNORED_NAMES = [/^\./, /^host_vars$/, /^group_vars$/, /^vars_plugins$/];
+const IGNORED_EXTS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.ini', '.cfg', '.retry'];
+
+/** True for a directory entry Ansible's inventory manager would not read. */
+export function ignoredInventoryEntry(name: string): boolean {
+  return IGNORED_NAMES.some((re) => re.test(name)) || IGNORED_EXTS.some((ext) => name.endsWith(ext));
+}
 /** Ansible's host_group_vars plugin reads these extensions, and files without one. */
 const VARS_EXT = ['.yml', '.yaml', '.json', ''];
 
 /**
- * Loads an inventory: a YAML file, or a directory with hosts.yml (or hosts.yaml, or every
- * *.yml / *.yaml file in it); group_vars/ and host_vars/ beside it are read as Ansible does.
- * Every error of every file is reported at once.
+ * Loads an inventory: a YAML file, or a directory whose files (and subdirectories) are all read
+ * in name order, skipping what Ansible skips; group_vars/ and host_vars/ beside it are read as
+ * Ansible does. Every error of every file is reported at once.
  */
 export async function loadInventory(path: string): Promise<Inventory> {
   const info = await stat(path).catch(() => undefined);
@@ -21,19 +33,7 @@ export async function loadInventory(path: string): Promise<Inventory> {
   const files = info.isDirectory() ? await inventoryFiles(path) : [path];
   const varsDir = info.isDirectory() ? path : dirname(path);
   const errors: HapError[] = [];
-  const parse = async (file: string, validate: (doc: unknown, file: string) => HapError[]): Promise<unknown> => {
-    try {
-      const doc = parseYaml(await readFile(file), file);
-      const problems = validate(doc, file);
-      errors.push(...problems);
-      return problems.length ? undefined : doc;
-    } catch (e) {
-      if (e instanceof HapErrors) errors.push(...e.errors);
-      else if (e instanceof HapError) errors.push(e);
-      else errors.push(new HapError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
-      return undefined;
-    }
-  };
+  const parse = (file: string, validate: Validate) => parseFile(file, validate, errors);
   const docs: InventoryDoc[] = [];
   for (const file of files) docs.push({ file, doc: await parse(file, validateInventory) });
   const { inventory, errors: buildErrors } = buildInventory(path, docs);
@@ -51,13 +51,56 @@ export async function loadInventory(path: string): Promise<Inventory> {
   return inventory;
 }
 
-async function inventoryFiles(dir: string): Promise<string[]> {
+async function inventoryFiles(dir: string, top = dir): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const files = entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name);
-  for (const preferred of ['hosts.yml', 'hosts.yaml']) if (files.includes(preferred)) return [join(dir, preferred)];
-  const all = files.filter((f) => INVENTORY_EXT.includes(extname(f))).sort();
-  if (!all.length) throw new HapError(`inventory directory ${dir} holds no hosts.yml nor any *.yml file`);
-  return all.map((f) => join(dir, f));
+  const out: string[] = [];
+  for (const e of [...entries].sort((a, b) => cmp(a.name, b.name))) {
+    if (ignoredInventoryEntry(e.name)) continue;
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await inventoryFiles(full, top)));
+    else if (INVENTORY_EXT.includes(extname(e.name))) out.push(full);
+    // Ansible would try its INI or script plugins here; hap reads YAML only, and says so
+    else throw new HapError(`inventory directory ${top} holds ${full}, which is not YAML (.yml, .yaml, .json): hap reads YAML inventories only; convert it or move it out`);
+  }
+  if (dir === top && !out.length) throw new HapError(`inventory directory ${dir} holds no *.yml, *.yaml or *.json file`);
+  return out;
+}
+
+/**
+ * Reads group_vars/ and host_vars/ beside a playbook into the inventory, as Ansible does; their
+ * values win over the inventory's own (skipped when the playbook sits in the inventory folder).
+ */
+export async function addPlaybookVars(inv: Inventory, playbookDir: string): Promise<void> {
+  const info = await stat(inv.source).catch(() => undefined);
+  const invDir = info?.isDirectory() ? inv.source : dirname(inv.source);
+  if (resolve(invDir) === resolve(playbookDir)) return;
+  const errors: HapError[] = [];
+  for (const kind of ['group', 'host'] as const) {
+    const names = kind === 'group' ? inv.groups.keys() : inv.hosts.keys();
+    const vdocs: VarsDoc[] = [];
+    for (const { name, file } of await varsFiles(join(playbookDir, `${kind}_vars`), new Set(names))) {
+      vdocs.push({ name, file, doc: await parseFile(file, validateVarsFile, errors) });
+    }
+    errors.push(...addVarsFiles(inv, kind, vdocs, true));
+  }
+  if (errors.length) throw new HapErrors(inReadingOrder(errors));
+}
+
+type Validate = (doc: unknown, file: string) => HapError[];
+
+/** One YAML file, validated; its problems go to `errors` and it reads as undefined. */
+async function parseFile(file: string, validate: Validate, errors: HapError[]): Promise<unknown> {
+  try {
+    const doc = parseYaml(await readFile(file), file);
+    const problems = validate(doc, file);
+    errors.push(...problems);
+    return problems.length ? undefined : doc;
+  } catch (e) {
+    if (e instanceof HapErrors) errors.push(...e.errors);
+    else if (e instanceof HapError) errors.push(e);
+    else errors.push(new HapError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
+    return undefined;
+  }
 }
 
 /**

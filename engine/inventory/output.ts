@@ -13,7 +13,7 @@ export function inventoryList(inv: Inventory): Record<string, unknown> {
   const hostvars: Record<string, Record<string, unknown>> = {};
   for (const name of [...inv.hosts.keys()].sort(byCodepoint)) {
     const h = inv.hosts.get(name);
-    if (h && Object.keys(h.vars).length) hostvars[name] = h.vars;
+    if (h && !h.implicit && Object.keys(h.vars).length) hostvars[name] = h.vars;
   }
   const out: Record<string, unknown> = { _meta: { hostvars } };
   for (const name of [...inv.groups.keys()].sort(byCodepoint)) {

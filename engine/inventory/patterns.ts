@@ -35,12 +35,26 @@ export function splitPattern(pattern: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 
-/** Hosts of each group (directly or through children), in inventory order. */
+/**
+ * Hosts of each group as Ansible's Group.get_hosts lists them: the group's own hosts in the order
+ * written, then its children's, breadth first in the order the children were added.
+ */
 function membersByGroup(inv: Inventory): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const g of inv.groups.keys()) out.set(g, []);
-  for (const name of inv.order) {
-    for (const g of inv.hosts.get(name)?.groups ?? []) out.get(g)?.push(name);
+  for (const name of inv.groups.keys()) {
+    const order: string[] = [name];
+    const seen = new Set(order);
+    for (let i = 0; i < order.length; i++) {
+      for (const c of inv.groups.get(order[i]!)?.children ?? []) {
+        if (!seen.has(c)) {
+          seen.add(c);
+          order.push(c);
+        }
+      }
+    }
+    const hosts = new Set<string>();
+    for (const g of order) for (const h of inv.groups.get(g)?.hosts ?? []) hosts.add(h);
+    out.set(name, [...hosts]);
   }
   return out;
 }
@@ -94,18 +108,13 @@ function splitSubscript(expr: string): { expr: string; index?: number; range?: [
   return { expr: base, range: [Number(start), end ? Number(end) : undefined] };
 }
 
+/** Ansible's InventoryManager pattern evaluation, order included (no re-sorting). */
 class Evaluator {
   private readonly members: Map<string, string[]>;
-  private readonly rank: Map<string, number>;
   readonly unmatched: string[] = [];
 
   constructor(private readonly inv: Inventory) {
     this.members = membersByGroup(inv);
-    this.rank = new Map(inv.order.map((h, i) => [h, i]));
-  }
-
-  private sorted(names: Iterable<string>): string[] {
-    return [...new Set(names)].sort((a, b) => (this.rank.get(a) ?? 0) - (this.rank.get(b) ?? 0));
   }
 
   /** Hosts of every group the expression names, plus hosts it names (as Ansible's _enumerate_matches). */
@@ -115,12 +124,13 @@ class Evaluator {
     const out: string[] = groups.flatMap((g) => this.members.get(g) ?? []);
     if (groups.length === 0 || expr.startsWith('~') || /[.?*[]/.test(expr)) out.push(...this.inv.order.filter(match));
     if (out.length === 0 && groups.length === 0 && expr !== 'all') this.unmatched.push(expr);
-    return this.sorted(out);
+    return out;
   }
 
   private matchOne(part: string): string[] {
     const { expr, index, range } = splitSubscript(part);
     const hosts = this.enumerate(expr);
+    if (hosts.length === 0) return hosts;
     if (index !== undefined) {
       const h = hosts[index < 0 ? hosts.length + index : index];
       if (h === undefined) throw new HapError(`no host matches the subscripted pattern '${part}': it has ${hosts.length} hosts`);
@@ -138,18 +148,22 @@ class Evaluator {
       ...parts.filter((p) => p.startsWith('&')),
       ...parts.filter((p) => p.startsWith('!')),
     ];
-    let hosts = new Set<string>();
+    let hosts: string[] = [];
     for (const p of ordered) {
       if (this.inv.hosts.has(p)) {
-        hosts.add(p);
+        hosts.push(p);
         continue;
       }
-      const that = new Set(this.matchOne(p.startsWith('&') || p.startsWith('!') ? p.slice(1) : p));
-      if (p.startsWith('!')) hosts = new Set([...hosts].filter((h) => !that.has(h)));
-      else if (p.startsWith('&')) hosts = new Set([...hosts].filter((h) => that.has(h)));
-      else for (const h of that) hosts.add(h);
+      const that = this.matchOne(p.startsWith('&') || p.startsWith('!') ? p.slice(1) : p);
+      const set = new Set(that);
+      if (p.startsWith('!')) hosts = hosts.filter((h) => !set.has(h));
+      else if (p.startsWith('&')) hosts = hosts.filter((h) => set.has(h));
+      else {
+        const have = new Set(hosts);
+        hosts.push(...that.filter((h) => !have.has(h)));
+      }
     }
-    return this.sorted(hosts);
+    return [...new Set(hosts)];
   }
 }
 

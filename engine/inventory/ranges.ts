@@ -48,9 +48,12 @@ export function expandHostRange(name: string): string[] {
 
 /**
  * Splits `host:port` (one colon outside brackets, digits after it) as Ansible's YAML inventory does.
- * IPv6 addresses and ranges are left whole.
+ * `[fe80::1]:2222` and `[fe80::1]` are an IPv6 address (with a port), not a range (`literal`);
+ * a bare IPv6 address and ranges are left whole.
  */
-export function splitHostPort(key: string): { host: string; port?: number } {
+export function splitHostPort(key: string): { host: string; port?: number; literal?: boolean } {
+  const v6 = /^\[([0-9a-fA-F:.]*:[0-9a-fA-F:.]*(?:%[\w.]+)?)\](?::(\d+))?$/.exec(key);
+  if (v6 && (v6[1]!.split(':').length > 2 || v6[2] !== undefined)) return { host: v6[1]!, literal: true, ...(v6[2] !== undefined ? { port: Number(v6[2]) } : {}) };
   let depth = 0;
   const colons: number[] = [];
   for (let i = 0; i < key.length; i++) {

@@ -23,6 +23,8 @@ export interface InvHost {
   /** Inline vars from the inventory plus host_vars/. */
   vars: Record<string, unknown>;
   varPos: Record<string, VarSource>;
+  /** Ansible's implicit localhost: usable by name, in no group's host list, not listed. */
+  implicit?: boolean;
 }
 
 export interface Inventory {

@@ -6,8 +6,9 @@
  *
  *   1 role_defaults   roles/<r>/defaults/main.yml (the running role's own defaults win)
  *   2 group_vars      inventory group vars: all < parent < child; same depth + different value = error
+ *                     (unless a deeper group of the host sets it too)
  *   3 host_vars       inventory host vars (hosts.yml inline, host_vars/)
- *   4 play            vars_files < play vars < role vars/ < role params < block vars < task vars
+ *   4 play            play vars < vars_files < role vars/ < role params < block vars < task vars
  *   5 runtime         set_fact and register results of this host, this run
  *   6 extra           -e / --extra-vars (always win)
  *
@@ -61,12 +62,14 @@ export function groupVarFrames(inv: Inventory, host: string): Frame[] {
   groups.sort((a, b) => a.depth - b.depth || a.name.localeCompare(b.name));
   const frames: Frame[] = [];
   const byDepth = new Map<number, Map<string, { value: unknown; group: string }>>();
+  // a conflict a deeper group of this host settles is no conflict (a diamond of groups)
+  const decidedBelow = (k: string, depth: number) => groups.some((o) => o.depth > depth && k in o.vars);
   for (const g of groups) {
     const seen = byDepth.get(g.depth) ?? new Map();
     byDepth.set(g.depth, seen);
     for (const [k, v] of Object.entries(g.vars)) {
       const prev = seen.get(k);
-      if (prev && JSON.stringify(prev.value) !== JSON.stringify(v)) {
+      if (prev && JSON.stringify(prev.value) !== JSON.stringify(v) && !decidedBelow(k, g.depth)) {
         const other = inv.groups.get(prev.group)!;
         throw new HapError(
           `variable '${k}' for host '${host}' is set differently by groups '${prev.group}' (${at(other.varPos[k], prev.group)}) and '${g.name}' at the same depth; set it in one place, in a child group, or in host_vars`,
@@ -95,8 +98,9 @@ function frames(input: LadderInput): Frame[] {
   const h = inv.hosts.get(host)!;
   out.push({ layer: 'host_vars', values: h.vars, source: (k) => at(h.varPos[k], `host ${host}`) });
   if (play) {
-    out.push({ layer: 'play', values: play.varsFiles, source: (k) => at(play.varsFilesPos[k], 'vars_files') });
+    // as Ansible: vars_files win over the play's vars
     out.push({ layer: 'play', values: play.vars, source: (k) => at(play.varsPos[k], 'play vars') });
+    out.push({ layer: 'play', values: play.varsFiles, source: (k) => at(play.varsFilesPos[k], 'vars_files') });
     if (roleEntry) {
       const r = roleEntry.role;
       out.push({ layer: 'play', values: r.vars, source: (k) => at(r.varsPos[k], `role ${r.name} vars`) });

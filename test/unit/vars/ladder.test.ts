@@ -44,7 +44,7 @@ ${extra}`;
 describe.each([
   ['inventory: the deepest group wins over parent and all, host_vars over groups', '', [], 'host'],
   ['vars_files over inventory', 'vars_files: [vars.yml]', [], 'vars_file'],
-  ['play vars over vars_files', 'vars_files: [vars.yml]\n  vars: { v: play }', [], 'play'],
+  ['vars_files over play vars (as Ansible)', 'vars_files: [vars.yml]\n  vars: { v: play }', [], 'vars_file'],
   ['-e over everything', 'vars: { v: play }', ['-e', 'v=extra'], 'extra'],
 ])('precedence: %s', (_name, vars, extra, expected) => {
   it(`v == ${expected}`, async () => {
@@ -90,9 +90,17 @@ describe('precedence details', () => {
     expect(rendered.out[0]).toBe('url = "https://h1:2379"');
   });
 
+  it('a diamond is no conflict: a deeper group of the host settles what same-depth groups disagree on', async () => {
+    const p = await project({ ...FILES, 'inv/group_vars/other.yml': 'v: other\n', 'inv/host_vars/h1.yml': 'url: "https://h1:2379"\n', 'play.yml': play('') });
+    // `other` and `parent` (depth 1) disagree; `child` (depth 2) sets v too and wins, as in Ansible
+    const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv'), '--output', 'json', '-e', 'expected=child');
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
   it('two groups of the same depth setting one variable differently is an error naming both', async () => {
-    const p = await project({ ...FILES, 'inv/group_vars/other.yml': 'v: other\n', 'play.yml': play('') });
-    // `other` (depth 1) and `parent` (depth 1) both set v for h1
+    const p = await project({ ...FILES, 'inv/group_vars/other.yml': 'v: other\n', 'inv/group_vars/child.yml': 'w: 1\n', 'play.yml': play('') });
+    // `other` (depth 1) and `parent` (depth 1) both set v for h1, and no deeper group does
     const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv'), '--output', 'json');
     expect(r.code).toBe(1);
     expect(r.events).toEqual([]);
