@@ -21,7 +21,8 @@ export async function runInclude(env: PlayEnv, inc: IncludeTask, hosts: string[]
     try {
       const list = inc.loop === undefined ? undefined : loopItems(renderValue(inc.loop, env.varsFor(h, inc), { name: 'loop', pos: inc.pos }), inc);
       items.set(h, list);
-      report(env, inc, h, result('ok', 'included'));
+      // Ansible counts each included task file (each loop item) as one ok; an included role not
+      if (inc.of === 'tasks') for (let i = 0; i < (list?.length ?? 1); i++) report(env, inc, h, result('ok', 'included'));
     } catch (e) {
       fail(env, inc, h, e, failed);
     }

@@ -182,7 +182,8 @@ export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string
         const locals = { [task.loopVar]: list[i], ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length } };
         const r = await guard(() => runItem(env, task, host, locals));
         emit(r, label(task, list[i], env.varsFor(host, task, locals)));
-        out.push({ ...r, data: { ...r.data, item: list[i], ansible_loop_var: task.loopVar } });
+        // as Ansible: each item's result holds the item under the loop variable's name
+        out.push({ ...r, data: { ...r.data, [task.loopVar]: list[i], ansible_loop_var: task.loopVar } });
         if (r.status === 'unreachable') break;
       }
       return combineLoop(out);

@@ -152,7 +152,8 @@ export async function runPlaybook(ctx: RunContext, playbook: Playbook): Promise<
   }
   if (undone.length) ctx.emit({ event: 'stopped', reason: STOP_REASON, undone });
   const hosts: Record<string, HostState['counts']> = {};
-  for (const [name, s] of states) if (s.seen) hosts[name] = s.counts;
+  // as Ansible's recap: a host nothing was counted for (ended before its first task) is left out
+  for (const [name, s] of states) if (s.seen && Object.values(s.counts).some((n) => n > 0)) hosts[name] = s.counts;
   ctx.emit({ event: 'recap', hosts });
   return { hosts: states, aborted };
 }

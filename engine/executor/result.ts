@@ -25,7 +25,8 @@ export function registered(r: TaskResult): Record<string, unknown> {
     failed: r.status === 'failed' || r.status === 'ignored',
     skipped: r.status === 'skipped',
   };
-  if (r.msg !== undefined && out.msg === undefined) out.msg = r.msg;
+  // a skipped result carries skip_reason, not a message (as Ansible registers it)
+  if (r.msg !== undefined && out.msg === undefined && r.status !== 'skipped') out.msg = r.msg;
   if (r.status === 'unreachable') out.unreachable = true;
   return out;
 }

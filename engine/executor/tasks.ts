@@ -123,7 +123,7 @@ export async function runList(env: PlayEnv, tasks: Task[], hosts: string[], resc
         if (facts && r.status !== 'failed') Object.assign(s.runtime, facts);
         if (r.status === 'changed') for (const hd of task.notify) s.notified.add(hd.id);
       }
-      if (task.module === 'debug' && r.status === 'ok' && !task.noLog) env.ctx.emit({ event: 'debug', host: h, msg: r.data.msg ?? r.data });
+      if (task.module === 'debug' && (r.status === 'ok' || r.status === 'changed') && !task.noLog) env.ctx.emit({ event: 'debug', host: h, msg: r.data.msg ?? r.data });
       if (r.status === 'failed' || r.status === 'unreachable') {
         for (const o of r.status === 'failed' ? owners : [h]) {
           failed.add(o);

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { formatPos, HapError, type SourcePos } from '../source/errors.ts';
-import { keyPosOf, posOf } from '../source/yaml.ts';
+import { keyPosOf, posOf, setPos } from '../source/yaml.ts';
 import { expandHostRange, splitHostPort } from './ranges.ts';
 import type { InvGroup, InvHost, Inventory, VarSource } from './types.ts';
 
@@ -69,6 +69,13 @@ function twice(key: string, owner: string, pos: SourcePos, prev: SourcePos): Hap
   return new HapError(`variable '${key}' of ${owner} is defined twice: here and at ${formatPos(prev)}; keep one`, pos);
 }
 
+/** A mapping made from a string value, keeping the string's position for its key. */
+function atPos(obj: Obj, parent: unknown, key: string): Obj {
+  const p = posOf(parent, key);
+  if (p) setPos(obj, p);
+  return obj;
+}
+
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -119,7 +126,9 @@ class Builder {
     if (parent) this.link(parent, g, pos);
     if (!isObj(def)) return;
     // sections in the order written, as Ansible's yaml plugin: it decides the order hosts are met
-    for (const [section, body] of Object.entries(def)) {
+    for (const [section, raw] of Object.entries(def)) {
+      // `hosts: test5` is `hosts: { test5: }`, as Ansible reads it
+      const body = typeof raw === 'string' && section !== 'vars' ? atPos({ [raw]: null }, def, section) : raw;
       if (!isObj(body)) continue;
       if (section === 'hosts') for (const [key, hv] of Object.entries(body)) this.hostEntry(g, body, key, hv);
       else if (section === 'vars') this.addVars(g, `group '${name}'`, body);

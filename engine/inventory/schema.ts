@@ -18,9 +18,10 @@ export const INVENTORY_SCHEMA = {
       type: ['object', 'null'],
       additionalProperties: false,
       properties: {
-        hosts: { type: ['object', 'null'], additionalProperties: vars },
+        // a single name as a string (`hosts: test5`) is allowed, as Ansible's yaml plugin allows it
+        hosts: { type: ['object', 'null', 'string'], additionalProperties: vars },
         vars,
-        children: { type: ['object', 'null'], additionalProperties: { $ref: '#/$defs/group' } },
+        children: { type: ['object', 'null', 'string'], additionalProperties: { $ref: '#/$defs/group' } },
       },
     },
   },

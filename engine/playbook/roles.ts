@@ -77,8 +77,10 @@ export async function expandRole(
   scope: Scope,
   handlers: Handler[],
   entries: RoleEntry[],
-  tasksFrom = 'main',
+  tasksFromName = 'main',
 ): Promise<Task[]> {
+  // `tasks_from: debian` and `tasks_from: debian.yml` name one file, as in Ansible
+  const tasksFrom = tasksFromName.replace(/\.ya?ml$/, '');
   const role = await loadRoleInfo(ctx, name, pos);
   if (!role) return [];
   if (ctx.stack.includes(`role:${name}`)) {

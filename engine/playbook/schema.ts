@@ -23,7 +23,7 @@ export const TASK_KEYWORDS = {
   loop_control: {
     type: 'object',
     additionalProperties: false,
-    properties: { label: { type: 'string' }, loop_var: { type: 'string' }, index_var: { type: 'string' }, pause: { type: 'number' } },
+    properties: { label: { type: 'string' }, loop_var: { type: 'string' }, index_var: { type: 'string' }, pause: { type: 'number' }, extended: { type: 'boolean' }, extended_allitems: { type: 'boolean' } },
   },
   register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
   notify: strList,

@@ -290,7 +290,7 @@ async function parseInclude(ctx: LoadContext, raw: Record<string, unknown>, acti
     // an import is its tasks inlined; when/tags/vars apply to each of them
     return pushWhenDown({ ...b, kind: 'block', block: tasks, rescue: [], always: [] });
   }
-  const inc: IncludeTask = { ...b, kind: 'include', tasks, ...(dynamic ? { dynamic } : {}), ...loopOf(ctx, raw), loopVar: String(lc.loop_var ?? 'item'), loopLabel: lc.label as string | undefined };
+  const inc: IncludeTask = { ...b, kind: 'include', of: action.endsWith('_role') ? 'role' : 'tasks', tasks, ...(dynamic ? { dynamic } : {}), ...loopOf(ctx, raw), loopVar: String(lc.loop_var ?? 'item'), loopLabel: lc.label as string | undefined };
   return inc;
 }
 

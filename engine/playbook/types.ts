@@ -80,6 +80,8 @@ export interface BlockTask extends TaskBase {
  */
 export interface IncludeTask extends TaskBase {
   kind: 'include';
+  /** include_tasks, or include_role (which Ansible does not count in the recap). */
+  of: 'tasks' | 'role';
   tasks: Task[];
   dynamic?: DynamicInclude;
   loop?: unknown;

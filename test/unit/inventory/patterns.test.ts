@@ -123,7 +123,7 @@ describe('splitPattern', () => {
 });
 
 describe('groupsMagic', () => {
-  it('maps every group, all and ungrouped included, to its hosts in Ansible's order', () => {
+  it("maps every group, all and ungrouped included, to its hosts in Ansible's order", () => {
     expect(groupsMagic(inv)).toEqual({
       all: ALL,
       ungrouped: ['bastion'],
