@@ -246,6 +246,35 @@ describe.skipIf(!isRoot)('kubeadm and kube-apiserver stand-ins (lab hosts)', () 
     });
   });
 
+  describe('upgrade (§8)', () => {
+    it('refuses a jump of two minors and a target above kubeadm (fatal), and a newer patch without --force', async () => {
+      const far = await lab.sh('h1', 'kubeadm upgrade apply v1.33.0 --yes');
+      expect(far.rc).toBe(1);
+      expect(far.stderr).toContain('[upgrade/version] FATAL: the --version argument is invalid due to these fatal errors:');
+      expect(far.stderr).toContain('Specified version to upgrade to "v1.33.0" is too high; kubeadm can upgrade only 1 minor version at a time');
+      expect(far.stderr).toContain('is at least one minor release higher than the kubeadm minor release (33 > 31). Such an upgrade is not supported');
+      const patch = await lab.sh('h1', 'kubeadm upgrade apply v1.31.5 --yes');
+      expect(patch.rc).toBe(1);
+      expect(patch.stderr).toContain('Specified version to upgrade to "v1.31.5" is higher than the kubeadm version "v1.31.4". Upgrade kubeadm first');
+      expect(patch.stderr).toContain('Can be bypassed if you pass the --force flag');
+    });
+
+    it('with kubeadm v1.32.0 installed, apply on h1 then node on h2 move /version to v1.32.0', async () => {
+      const install = await lab.play('molecule/standins/install.yml', ['-e', JSON.stringify({ standins_version: 'v1.32.0' })]);
+      expect(install.code, install.log).toBe(0);
+      expect((await lab.sh('h1', 'kubeadm upgrade plan')).stdout).toContain('kubeadm upgrade apply v1.32.0');
+      const apply = await lab.sh('h1', 'kubeadm upgrade apply v1.32.0 --yes');
+      expect(apply.stderr).toBe('');
+      expect(apply.stdout).toContain('[upgrade/successful] SUCCESS! Your cluster was upgraded to "v1.32.0". Enjoy!');
+      const version = async (host: string) => JSON.parse((await run(['curl', '-sk', `https://${lab.addr(host)}:6443/version`])).stdout).gitVersion as string;
+      expect(await version('h1')).toBe('v1.32.0');
+      expect(await version('h2')).toBe('v1.31.4');
+      expect((await lab.sh('h2', 'kubeadm upgrade node')).rc).toBe(0);
+      expect(await version('h2')).toBe('v1.32.0');
+      expect((await lab.sh('h1', 'ls /etc/kubernetes/tmp/')).stdout).toMatch(/^kubeadm-backup-manifests-/m);
+    });
+  });
+
   it('reset -f on h2 stops its apiserver and removes what kubeadm wrote (exit 0, twice)', async () => {
     const r = await lab.sh('h2', 'kubeadm reset -f');
     expect(r.rc).toBe(0);
