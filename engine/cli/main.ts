@@ -2,12 +2,11 @@ import { HapError, HapErrors } from '../source/errors.ts';
 import { BadOptions, parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { setYamlDecrypt } from '../source/yaml-vault.ts';
-import { inventoryCommand, validateCommand, varsCommand } from './inspect.ts';
-import { runCommand, type Io } from './run.ts';
+import type { Io } from './run.ts';
 import { vaultMain, VAULT_HELP } from './vault.ts';
 import { withVault } from './vault-options.ts';
 import { Interrupts } from '../ops/interrupt.ts';
-import { opsCommand, OPS_HELP } from './ops.ts';
+import { OPS_HELP } from './ops-help.ts';
 
 const HELP = `hap — agentless playbooks for highly-available Kubernetes control planes
 
@@ -42,20 +41,21 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
     // vault values met while loading are decrypted here and hidden from everything printed
     const { io: safeIo, keyring } = await withVault(a, io);
     io = safeIo;
+    // commands load on use: `hap --help` starts without the engine
     switch (cmd) {
       case 'run':
-        return await runCommand(a, io, interrupts, keyring);
+        return await (await import('./run.ts')).runCommand(a, io, interrupts, keyring);
       case 'validate':
-        return await validateCommand(a, io);
+        return await (await import('./inspect.ts')).validateCommand(a, io);
       case 'inventory':
-        return await inventoryCommand(a, io);
+        return await (await import('./inspect.ts')).inventoryCommand(a, io);
       case 'vars':
-        return await varsCommand(a, io);
+        return await (await import('./inspect.ts')).varsCommand(a, io);
       case 'runs':
       case 'lock':
       case 'unlock':
       case 'report':
-        return await opsCommand(cmd, a, io);
+        return await (await import('./ops.ts')).opsCommand(cmd, a, io);
       default:
         io.err(`unknown command '${cmd}'\n${HELP}`);
         return EXIT.badOptions;

@@ -15,10 +15,7 @@ import { EXIT } from './exit-codes.ts';
 import type { parseRunArgs } from './args.ts';
 import type { Io } from './run.ts';
 
-export const OPS_HELP = `hap runs -i INVENTORY | --runs-dir DIR          the run journals: start, playbook, outcome
-hap report [RUN|FILE.jsonl] -i INV [--html FILE]  per-host timeline of a run (default: the last)
-hap lock -i INVENTORY [--limit P]                 who holds the cluster lock on each host
-hap unlock -i INVENTORY [--limit P]               remove a lock whose run is gone`;
+export { OPS_HELP } from './ops-help.ts';
 
 type Args = ReturnType<typeof parseRunArgs>;
 
