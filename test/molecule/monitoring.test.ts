@@ -8,7 +8,8 @@ import { startAlertReceiver, type AlertReceiver, type Delivery } from '../monito
 const RECEIVER_PORT = 19093;
 
 /**
- * The monitoring role on 3 etcd members (h1 with the apiserver stand-in) + 1 monitoring/haproxy host. The alerts of the faults
+ * The monitoring role on 3 etcd members (h1 with the apiserver stand-in) + 1 monitoring host
+ * that is also the LB (haproxy, keepalived). The alerts of the faults
  * in side_effect.yml are asserted here, from what Alertmanager delivered to a webhook receiver
  * listening on the lab bridge's gateway address (the lab hosts' way to the controller).
  */
@@ -45,12 +46,15 @@ describe('molecule monitoring', () => {
     const seconds = (down!.at - killed!) / 1000;
     console.log(`monitoring: etcd member killed → EtcdMembersDown delivered in ${seconds.toFixed(1)} s; resolved ${((resolved!.at - down!.at) / 1000).toFixed(1)} s later`);
     expect(seconds).toBeLessThan(60);
+    const fired = [...new Set(receiver!.deliveries.filter((d) => d.status === 'firing').map((d) => `${d.labels.alertname}{${d.labels.instance ?? d.labels.vip ?? d.labels.job}}`))];
+    console.log(`monitoring: delivered ${fired.join(', ')}`);
 
     expect(first('CertificateExpiry', 'firing', { severity: 'critical', instance: 'h1', component: 'etcd' })).toBeDefined();
     // the critical alert inhibits its own warning
     expect(first('CertificateExpiry', 'firing', { severity: 'warning', instance: 'h1' })).toBeUndefined();
     expect(first('HAProxyDown', 'firing', { instance: 'h4', severity: 'critical' })).toBeDefined();
     expect(first('APIServerDown', 'firing', { instance: 'h1', job: 'kubernetes-apiserver' })).toBeDefined();
+    expect(first('VIPHeldByNoLB', 'firing', { severity: 'critical' })).toBeDefined();
     // nothing about h2, which no fault touched
     expect(receiver!.deliveries.filter((d) => d.labels.instance === 'h2')).toEqual([]);
   }, 900_000);

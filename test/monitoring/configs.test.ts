@@ -45,7 +45,7 @@ describe('prometheus.yml from the inventory', () => {
     expect(j.node).toEqual(['e1=10.0.0.1:9100', 'e2=10.0.0.2:9100', 'e3=10.0.0.3:9100', 'm1=10.0.0.9:9100', 'lb1=10.0.0.5:9100']);
     expect(j.etcd).toEqual(['e1=10.0.0.1:2379', 'e2=10.0.0.2:2379', 'e3=10.1.0.3:2379']);
     expect(j['blackbox-etcd']).toEqual(j.etcd);
-    expect(j.haproxy).toEqual(['lb1=10.0.0.5:8404']);
+    expect(j.haproxy).toEqual(['lb1=10.0.0.5:8405']);
   });
 
   it('a host added to a group adds its targets; a non-empty control_plane adds the apiserver jobs', async () => {
