@@ -21,8 +21,9 @@ export async function runInclude(env: PlayEnv, inc: IncludeTask, hosts: string[]
     try {
       const list = inc.loop === undefined ? undefined : loopItems(renderValue(inc.loop, env.varsFor(h, inc), { name: 'loop', pos: inc.pos }), inc);
       items.set(h, list);
-      // Ansible counts each included task file (each loop item) as one ok; an included role not
-      if (inc.of === 'tasks') for (let i = 0; i < (list?.length ?? 1); i++) report(env, inc, h, result('ok', 'included'));
+      // Ansible counts each included task file (each loop item) as one ok, an included role not;
+      // a templated name counts once it resolved to a file
+      if (inc.of === 'tasks' && !inc.dynamic) for (let i = 0; i < (list?.length ?? 1); i++) report(env, inc, h, result('ok', 'included'));
     } catch (e) {
       fail(env, inc, h, e, failed);
     }
@@ -72,6 +73,7 @@ async function groupByTasks(env: PlayEnv, inc: IncludeTask, hosts: string[], fai
       // loaded one at a time: the loader shares the playbook's load state
       if (!tasks) env.includeCache.set(key, (tasks = await dyn.load(names)));
       out.set(tasks, [...(out.get(tasks) ?? []), h]);
+      if (inc.of === 'tasks') report(env, inc, h, result('ok', 'included'));
     } catch (e) {
       fail(env, inc, h, e, failed);
     }

@@ -69,7 +69,7 @@ function checkRoleArgs(env: PlayEnv, task: Task, host: string): void {
 /**
  * Runs a task list over hosts with the linear strategy: each task on every host (bounded by
  * --forks) before the next. Returns the hosts that failed in this list. `rescuable`: the list
- * is inside a block with a rescue, so a failure goes there instead of ending the play
+ * is inside a block with a rescue or always section, so a failure goes there instead of ending the play
  * (any_errors_fatal) or counting towards max_fail_percentage.
  */
 export async function runList(env: PlayEnv, tasks: Task[], hosts: string[], rescuable = false): Promise<Set<string>> {
@@ -154,7 +154,9 @@ function checkFailPercentage(env: PlayEnv): void {
 async function runBlock(env: PlayEnv, block: BlockTask, hosts: string[], rescuable: boolean): Promise<Set<string>> {
   const { pass: entering } = whenSplit(env, block, hosts);
   if (entering.length === 0) return new Set();
-  const failed = await runList(env, block.block, entering, rescuable || block.rescue.length > 0);
+  // as Ansible 2.14: a failure inside a block with a rescue or an always section neither ends
+  // the play (any_errors_fatal) nor counts towards max_fail_percentage until that section ran
+  const failed = await runList(env, block.block, entering, rescuable || block.rescue.length > 0 || block.always.length > 0);
   let stillFailed = failed;
   if (block.rescue.length && failed.size) {
     const toRescue = [...failed].filter((h) => !env.hosts.get(h)!.unreachable);
@@ -174,7 +176,10 @@ async function runBlock(env: PlayEnv, block: BlockTask, hosts: string[], rescuab
     const wasFailed = always.filter((h) => env.hosts.get(h)!.failed);
     for (const h of wasFailed) env.hosts.get(h)!.failed = false;
     const alwaysFailed = await runList(env, block.always, always, rescuable);
-    for (const h of wasFailed) env.hosts.get(h)!.failed = true;
+    for (const h of wasFailed) {
+      env.hosts.get(h)!.failed = true;
+      env.hosts.get(h)!.rescuing = rescuable;
+    }
     for (const h of alwaysFailed) stillFailed.add(h);
   }
   return stillFailed;
