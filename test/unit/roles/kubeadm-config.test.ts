@@ -24,16 +24,18 @@ const files = (version: string, extra = '') => ({
     - ${ROLES}/kubeadm-common/defaults/main.yml
     - ${ROLES}/kubeadm-init/defaults/main.yml
     - ${ROLES}/kubeadm-join-cp/defaults/main.yml
-  vars:
-    kubernetes_version: ${version}
-    kubeadm_join_token: abcdef.0123456789abcdef
-    kubeadm_join_ca_hash: sha256:${'a'.repeat(64)}
-    kubeadm_join_certificate_key: "${'b'.repeat(64)}"
-    kubeadm_running_elsewhere: []
-    kubeadm_cert_sans: [api.example.com]
 ${extra}  tasks:
-    - template: { src: ${ROLES}/kubeadm-init/templates/kubeadm-config.yaml.hbs, dest: "$DIR/init.yaml" }
-    - template: { src: ${ROLES}/kubeadm-join-cp/templates/kubeadm-join.yaml.hbs, dest: "$DIR/join.yaml" }
+    # block vars, because vars_files win over play vars (as in Ansible)
+    - vars:
+        kubernetes_version: ${version}
+        kubeadm_join_token: abcdef.0123456789abcdef
+        kubeadm_join_ca_hash: sha256:${'a'.repeat(64)}
+        kubeadm_join_certificate_key: "${'b'.repeat(64)}"
+        kubeadm_running_elsewhere: []
+        kubeadm_cert_sans: [api.example.com]
+      block:
+        - template: { src: ${ROLES}/kubeadm-init/templates/kubeadm-config.yaml.hbs, dest: "$DIR/init.yaml" }
+        - template: { src: ${ROLES}/kubeadm-join-cp/templates/kubeadm-join.yaml.hbs, dest: "$DIR/join.yaml" }
 `,
 });
 
