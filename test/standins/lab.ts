@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -26,9 +26,14 @@ export async function standinLab(name: string, hosts: number, version = 'v1.31.4
   const up = await labUp({ name, hosts, inventory: join(dir, 'lab.yml') });
   const ids: LabIds = (await loadLab(name))!;
   const names = up.hosts.map((h) => h.name);
-  await writeFile(join(dir, 'hosts.yml'), stringify({
+  // the PKI beside the inventory folder, not in it (an inventory folder holds YAML only)
+  await mkdir(join(dir, 'inv'));
+  await writeFile(join(dir, 'inv', 'hosts.yml'), stringify({
     all: {
-      vars: { ansible_user: 'root', ansible_ssh_private_key_file: up.keyFile, ansible_host_key_checking: false, etcd_topology: 'external' },
+      vars: {
+        ansible_user: 'root', ansible_ssh_private_key_file: up.keyFile, ansible_host_key_checking: false,
+        etcd_topology: 'external', pki_dir: join(dir, 'pki'),
+      },
       hosts: Object.fromEntries(up.hosts.map((h) => [h.name, { ansible_host: h.address }])),
       children: {
         etcd: { hosts: { h1: null } },
@@ -43,7 +48,7 @@ export async function standinLab(name: string, hosts: number, version = 'v1.31.4
   };
   const play = async (file: string, extra: string[] = []) => {
     const out: string[] = [];
-    const code = await main(['run', resolve(ROOT, file), '-i', dir, ...extra], { out: (s) => out.push(s), err: (s) => out.push(s) });
+    const code = await main(['run', resolve(ROOT, file), '-i', join(dir, 'inv'), ...extra], { out: (s) => out.push(s), err: (s) => out.push(s) });
     return { code, log: out.join('\n') };
   };
   const lab: StandinLab = {
