@@ -29,20 +29,19 @@ export function lockHosts(ctx: RunContext, playbook: Playbook, all: boolean): st
   return [...hosts].sort();
 }
 
-/** A host's connection variables from the inventory and -e (locks are taken before any play runs). */
-function connectionVars(inventory: Inventory, extra: ExtraVars, host: string): Record<string, unknown> {
+/** A host's variables from the inventory and -e alone (locks and samples happen outside any play). */
+export function inventoryVars(inventory: Inventory, extra: ExtraVars, host: string): Record<string, unknown> {
   const { vars, origins } = mergeVars({ inventory, host, extra });
   const h = inventory.hosts.get(host);
-  const scope = lazyScope(vars, origins, { inventory_hostname: host, groups: groupsMagic(inventory), group_names: h?.groups ?? [] });
-  const pick: Record<string, unknown> = {};
-  for (const k of Object.keys(scope)) if (k.startsWith('ansible_') || k.startsWith('hap_')) pick[k] = scope[k];
-  return pick;
+  return lazyScope(vars, origins, { inventory_hostname: host, groups: groupsMagic(inventory), group_names: h?.groups ?? [] });
 }
 
 /** Lock targets reached with each host's own connection variables (`hap_lock_file` moves the file). */
 export function lockTargets(ctx: Pick<RunContext, 'inventory' | 'options' | 'transports'>, hosts: string[]): LockTarget[] {
   return hosts.map((name) => {
-    const vars = connectionVars(ctx.inventory, ctx.options.extra, name);
+    const scope = inventoryVars(ctx.inventory, ctx.options.extra, name);
+    const vars: Record<string, unknown> = {};
+    for (const k of Object.keys(scope)) if (k.startsWith('ansible_') || k.startsWith('hap_')) vars[k] = scope[k];
     const info = connectionInfo(name, vars);
     return {
       name,

@@ -7,6 +7,7 @@ import type { Playbook } from '../playbook/types.ts';
 import { HapError } from '../source/errors.ts';
 import { redacting } from '../vault/redact.ts';
 import { ClusterLock, lockHosts, lockTargets } from './cluster-lock.ts';
+import { HealthSampler } from './health-sampler.ts';
 import type { Interrupts } from './interrupt.ts';
 import { Journal, newRunId, type Outcome } from './journal.ts';
 import { lockRecord } from './lock.ts';
@@ -54,13 +55,10 @@ export async function operate(base: RunContext, playbook: Playbook, o: OperateOp
     ...(base.options.limit !== undefined ? { limit: base.options.limit } : {}),
     ...(resume ? resumeRecord(resume) : {}),
   });
-  const ctx: RunContext = {
-    ...base,
-    emit: tee(base.emit, redacting(journal.reporter, base.vault?.revealed ?? new Set())),
-    signal: o.interrupts.abort.signal,
-    stop: o.interrupts.stop.signal,
-    resume,
-  };
+  const record = tee(base.emit, redacting(journal.reporter, base.vault?.revealed ?? new Set()));
+  const ctx: RunContext = { ...base, emit: record, signal: o.interrupts.abort.signal, stop: o.interrupts.stop.signal, resume };
+  const sampler = new HealthSampler(ctx, playbook, record);
+  ctx.emit = tee(record, sampler.reporter);
   if (prev && !resume && !check) {
     ctx.emit({ event: 'warning', msg: `run ${prev.id} of this playbook and inventory (started ${prev.start.started}) did not finish (${batchesDone(prev)} batches completed); '${how}' continues it` });
   }
@@ -87,6 +85,7 @@ export async function operate(base: RunContext, playbook: Playbook, o: OperateOp
     exit = ctx.signal.aborted ? EXIT.interrupted : e instanceof HapError ? EXIT.error : EXIT.unexpected;
     throw e;
   } finally {
+    await sampler.close();
     await lock?.release();
     journal.end(OUTCOME[exit] ?? 'error', exit);
     // a clean run stays quiet on stderr; one that did not succeed says where its journal is

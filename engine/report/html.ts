@@ -15,7 +15,7 @@ const COLOUR: Record<HostStatus, string> = {
 const LEFT = 160;
 const WIDTH = 1000;
 const LANE = 24;
-const TOP = 40;
+const TOP = 72;
 const HEALTH = 90;
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -37,11 +37,18 @@ function svg(tl: Timeline): string {
   const o: string[] = [];
   o.push(`<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="${LEFT + WIDTH + 40}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="11">`);
   o.push('<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#7a6fb0" opacity="0.35"/></pattern></defs>');
+  // plays: a labelled line above their batches
+  tl.plays.forEach((p, i) => {
+    const pEnd = p.end ?? tl.end;
+    // consecutive plays alternate between two rows so short ones do not overprint
+    const y = TOP - 38 - (i % 2) * 16;
+    o.push(`<g class="play"><line x1="${x(p.start)}" x2="${x(pEnd)}" y1="${y}" y2="${y}" stroke="#4a5a70" stroke-width="2"/><text x="${x(p.start)}" y="${y - 4}" fill="#1d2733">play: ${esc(p.name.length > 60 ? `${p.name.slice(0, 57)}…` : p.name)}</text><title>play ${esc(p.name)}: ${secs(p.start)} → ${secs(pEnd)}</title></g>`);
+  });
   // batches: shaded columns across every lane, guard waits hatched
   tl.batches.forEach((b, i) => {
     const bEnd = b.end ?? tl.end;
     o.push(`<rect class="batch" data-batch="${b.index + 1}" x="${x(b.start)}" y="${TOP - 14}" width="${w(b.start, bEnd)}" height="${lanesBottom - TOP + 14}" fill="${i % 2 ? '#eef2f7' : '#f6f8fb'}" stroke="#c5cfdb"><title>batch ${b.index + 1}: ${esc(b.hosts.join(', '))} (${secs(b.start)} → ${b.end !== undefined ? secs(b.end) : 'unfinished'})</title></rect>`);
-    o.push(`<text x="${x(b.start)}" y="${TOP - 18}" fill="#4a5a70">batch ${b.index + 1}</text>`);
+    if (Number(w(b.start, bEnd)) > 50) o.push(`<text x="${x(b.start)}" y="${TOP - 18}" fill="#4a5a70">batch ${b.index + 1}</text>`);
     for (const [kind, span] of [['before', b.before], ['settle', b.settle]] as const) {
       if (!span) continue;
       o.push(`<rect class="guard-wait" data-kind="${kind}" x="${x(span[0])}" y="${TOP - 4}" width="${w(span[0], span[1])}" height="${lanesBottom - TOP + 4}" fill="url(#hatch)"><title>quorum guard ${kind === 'before' ? 'check before the batch' : 'wait for the cluster to settle'}: ${secs(span[1] - span[0])}</title></rect>`);

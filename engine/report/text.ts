@@ -25,7 +25,7 @@ export function textReport(run: RunInfo): string {
       batch = label;
       const name = `${b.handler ? 'handler ' : ''}${b.role ? `${b.role} : ` : ''}${b.task}`;
       out.push(`    ${secs(b.start).padStart(8)} ${secs(b.end - b.start).padStart(8)}  ${b.status.padEnd(11)} ${name}${b.status === 'failed' && b.msg ? ` — ${b.msg}` : ''}`);
-      if (b.status === 'changed') for (const c of b.changes) out.push(`${' '.repeat(32)}${c}`);
+      if (b.status === 'changed') for (const c of b.changes) out.push(`${' '.repeat(32)}${oneLine(c)}`);
     }
   }
   const groups = [...new Set(tl.health.map((h) => h.group))];
@@ -41,4 +41,11 @@ export function textReport(run: RunInfo): string {
   }
   if (!run.end) out.push('', `the journal ends at ${secs(tl.end)} without an end line: the run was killed`);
   return out.join('\n');
+}
+
+/** A change summary on one line (a shell command's first line), at most 100 characters. */
+function oneLine(s: string): string {
+  const first = s.split('\n')[0] ?? '';
+  const cut = first.length > 100 ? `${first.slice(0, 99)}…` : first;
+  return cut !== s ? `${cut.replace(/…$/, '')}…` : s;
 }

@@ -6,8 +6,8 @@ import { readRun } from '../../engine/ops/runs.ts';
 import { htmlReport } from '../../engine/report/html.ts';
 import { chromiumDom } from '../support/chromium.ts';
 
-// The journal of a real rolling restart of a 3-member lab etcd cluster (kept as a fixture).
-const JOURNAL = new URL('../fixtures/journal/etcd-rolling-restart.jsonl', import.meta.url).pathname;
+// The journal of a real etcd 3.4 → 3.5 upgrade of a 3-member lab cluster (kept as a fixture).
+const JOURNAL = new URL('../fixtures/journal/etcd-upgrade.jsonl', import.meta.url).pathname;
 
 describe('the HTML timeline in a real browser (Debian chromium, headless)', () => {
   let dir: string;
@@ -22,7 +22,8 @@ describe('the HTML timeline in a real browser (Debian chromium, headless)', () =
     expect(lanes).toEqual(['h1', 'h2', 'h3']);
     const results = run.lines.filter((l) => l.event === 'host_result' && l.item === undefined).length;
     expect(dom.match(/<rect class="bar"/g)).toHaveLength(results);
-    expect(dom.match(/<rect class="batch"/g)).toHaveLength(3);
+    expect(dom.match(/<rect class="batch"/g)).toHaveLength(4); // the check play's one batch, then one per member
+    expect([...dom.matchAll(/<g class="play">.*?play: ([^<]+)</g)].map((m) => m[1])).toEqual(['Versions and health checked before anything changes', 'Rolling upgrade of etcd']);
     expect(dom.match(/<rect class="guard-wait"/g)!.length).toBeGreaterThanOrEqual(3);
     expect(dom.match(/<circle class="measure"/g)).toHaveLength(run.lines.filter((l) => l.event === 'cluster_health').length);
     expect(dom).toContain('<title>quorum: 2 of 3</title>');
