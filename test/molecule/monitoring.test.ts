@@ -44,10 +44,15 @@ describe('molecule monitoring', () => {
     expect(down!.at).toBeGreaterThan(killed!);
     expect(resolved!.at).toBeGreaterThan(down!.at);
     const seconds = (down!.at - killed!) / 1000;
-    console.log(`monitoring: etcd member killed → EtcdMembersDown delivered in ${seconds.toFixed(1)} s; resolved ${((resolved!.at - down!.at) / 1000).toFixed(1)} s later`);
+    // Prometheus sends startsAt = when the alert fired (after `for:`)
+    const fired = (down!.startsAt - killed!) / 1000;
+    console.log(
+      `monitoring: etcd member killed → EtcdMembersDown delivered in ${seconds.toFixed(1)} s ` +
+        `(fired in Prometheus after ${fired.toFixed(1)} s); resolved ${((resolved!.at - down!.at) / 1000).toFixed(1)} s later`,
+    );
     expect(seconds).toBeLessThan(60);
-    const fired = [...new Set(receiver!.deliveries.filter((d) => d.status === 'firing').map((d) => `${d.labels.alertname}{${d.labels.instance ?? d.labels.vip ?? d.labels.job}}`))];
-    console.log(`monitoring: delivered ${fired.join(', ')}`);
+    const alerts = [...new Set(receiver!.deliveries.filter((d) => d.status === 'firing').map((d) => `${d.labels.alertname}{${d.labels.instance ?? d.labels.vip ?? d.labels.job}}`))];
+    console.log(`monitoring: delivered ${alerts.join(', ')}`);
 
     expect(first('CertificateExpiry', 'firing', { severity: 'critical', instance: 'h1', component: 'etcd' })).toBeDefined();
     // the critical alert inhibits its own warning

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 /** One alert as Alertmanager's webhook delivered it, with the controller's receive time. */
 export interface Delivery {
   at: number;
+  /** When the alert fired in Prometheus (after its `for:`), epoch ms. */
+  startsAt: number;
   status: 'firing' | 'resolved';
   labels: Record<string, string>;
 }
@@ -45,8 +47,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deliveries: Del
   const body = await readBody(req);
   if (req.method === 'POST' && url.pathname === '/alerts') {
     const at = Date.now();
-    const payload = JSON.parse(body) as { alerts?: Array<{ status: Delivery['status']; labels: Record<string, string> }> };
-    for (const a of payload.alerts ?? []) deliveries.push({ at, status: a.status, labels: a.labels });
+    const payload = JSON.parse(body) as { alerts?: Array<{ status: Delivery['status']; labels: Record<string, string>; startsAt: string }> };
+    for (const a of payload.alerts ?? []) deliveries.push({ at, startsAt: Date.parse(a.startsAt), status: a.status, labels: a.labels });
     res.writeHead(200).end('ok');
     return;
   }
