@@ -6,6 +6,7 @@ import { copy } from './copy.ts';
 import { debug } from './debug.ts';
 import { etcdMember } from './etcd_member.ts';
 import { fail } from './fail.ts';
+import { fetchModule } from './fetch.ts';
 import { file } from './file.ts';
 import { lineinfile } from './lineinfile.ts';
 import { pause } from './pause.ts';
@@ -22,7 +23,7 @@ import { waitFor } from './wait_for.ts';
 
 /** Every module hap has. includes, meta and handlers are the runner's, not modules. */
 const all = [
-  apt, assert, blockinfile, command, copy, debug, etcdMember, fail, file, lineinfile, pause,
+  apt, assert, blockinfile, command, copy, debug, etcdMember, fail, fetchModule, file, lineinfile, pause,
   pkiModule, setFact, shell, slurp, stat, systemd, template, uri, waitFor,
 ] as unknown as ModuleDef[];
 
