@@ -46,7 +46,7 @@ export interface PkiArgs {
   renew_before_days?: number;
   /** Keep the CA private keys on the controller encrypted with the vault password. */
   vault_keys?: boolean;
-  rotate?: string[] | 'all';
+  rotate?: string[] | 'all' | 'leaves';
 }
 
 const strings = { type: 'array', items: { type: 'string' } };
@@ -119,7 +119,7 @@ const schema = {
     ca_days: days,
     cert_days: days,
     renew_before_days: { type: 'integer', minimum: 0 },
-    rotate: { anyOf: [{ const: 'all' }, strings] },
+    rotate: { anyOf: [{ enum: ['all', 'leaves'] }, strings] },
     vault_keys: { type: 'boolean' },
   },
 } as const;

@@ -13,7 +13,7 @@ export function decide(
   now: Date,
   opts: DecideOptions,
 ): Decision {
-  const reasons = rotationReason(spec.name, opts);
+  const reasons = rotationReason(spec.name, false, opts);
   const parsed = readPair(existing, reasons);
   if (!parsed) return { action: 'issue', reasons };
   const { info, certPem, keyPem } = parsed;
@@ -39,7 +39,7 @@ export function decide(
  * or rotated: replacing it invalidates every certificate it signed.
  */
 export function decideCa(spec: CaSpec, existing: Existing, now: Date, opts: DecideOptions): Decision {
-  const reasons = rotationReason(spec.name, opts);
+  const reasons = rotationReason(spec.name, true, opts);
   const parsed = readPair(existing, reasons);
   if (!parsed) return { action: 'issue', reasons };
   const { info, certPem, keyPem } = parsed;
@@ -49,8 +49,10 @@ export function decideCa(spec: CaSpec, existing: Existing, now: Date, opts: Deci
   return reasons.length ? { action: 'issue', reasons } : { action: 'keep' };
 }
 
-function rotationReason(name: string, opts: DecideOptions): string[] {
-  return opts.rotate === 'all' || opts.rotate.includes(name) ? ['rotation requested'] : [];
+/** `leaves` rotates every certificate but the CAs (and the service-account key). */
+function rotationReason(name: string, isCa: boolean, opts: DecideOptions): string[] {
+  const all = opts.rotate === 'all' || (opts.rotate === 'leaves' && !isCa);
+  return all || (typeof opts.rotate !== 'string' && opts.rotate.includes(name)) ? ['rotation requested'] : [];
 }
 
 /** Parses the pair, or records why it cannot be used and returns undefined. */

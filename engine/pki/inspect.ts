@@ -15,6 +15,8 @@ export interface CertInfo {
   isCa: boolean;
   notBefore: Date;
   notAfter: Date;
+  /** Hex, as openssl prints it (upper case); absent for planned certificates. */
+  serial?: string;
 }
 
 /** One spelling per address, so `::1` and `0:0::1` compare equal. */
@@ -61,6 +63,7 @@ export function inspectCert(pem: string): CertInfo {
     isCa: bc?.cA === true,
     notBefore: cert.validity.notBefore,
     notAfter: cert.validity.notAfter,
+    serial: cert.serialNumber.toUpperCase(),
   };
 }
 

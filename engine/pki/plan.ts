@@ -14,7 +14,7 @@ export interface PkiRequest {
   serviceAccount: boolean;
   key: KeyOptions;
   renewBeforeDays: number;
-  rotate: string[] | 'all';
+  rotate: string[] | 'all' | 'leaves';
 }
 
 /** File access on the host the PKI lives on (the module maps it onto ctx.transport). */
@@ -68,11 +68,13 @@ export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Pl
   const issued: string[] = [];
   const kept: string[] = [];
   const reissuedCas = new Set<string>();
+  const certificates: CertListing[] = [];
   const caCn = new Map(req.cas.map((c) => [c.name, c.cn]));
 
   for (const ca of req.cas) {
     const existing = await readPair(ca.name);
     const d = decideCa(ca, existing, now, opts);
+    certificates.push(listing(ca.name, true, existing.certPem, d, now));
     if (d.action === 'keep' && existing.certPem && existing.keyPem) {
       signers.set(ca.name, { certPem: existing.certPem, keyPem: existing.keyPem });
       kept.push(ca.name);
@@ -98,6 +100,7 @@ export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Pl
       reissuedCas.has(cert.ca) || caPem === undefined
         ? { action: 'issue', reasons: newCaReasons(cert.ca, existing) }
         : decide(cert, { ...existing, caCertPem: caPem }, now, opts);
+    certificates.push(listing(cert.name, false, existing.certPem, d, now));
     if (d.action === 'keep') {
       kept.push(cert.name);
       continue;
@@ -133,13 +136,43 @@ export async function planPki(req: PkiRequest, io: PkiIo, now: Date): Promise<Pl
     }
   }
 
-  const result = { issued, kept };
+  const result = { issued, kept, certificates };
   return changes.length ? { status: 'change', changes, result } : { status: 'ok', result };
+}
+
+/** One certificate as it is now and what this run does with it (cert-renew lists these). */
+export interface CertListing {
+  name: string;
+  ca: boolean;
+  /** ISO time; null when the certificate is missing or unreadable. */
+  not_after: string | null;
+  days_left: number | null;
+  serial: string | null;
+  renew: boolean;
+  reasons: string[];
+}
+
+function listing(name: string, ca: boolean, certPem: string | undefined, d: Decision, now: Date): CertListing {
+  let info: CertInfo | undefined;
+  try {
+    info = certPem === undefined ? undefined : inspectCert(certPem);
+  } catch {
+    info = undefined; // the decision already says why it cannot be read
+  }
+  return {
+    name,
+    ca,
+    not_after: info ? info.notAfter.toISOString() : null,
+    days_left: info ? Math.floor((info.notAfter.getTime() - now.getTime()) / 86_400_000) : null,
+    serial: info?.serial ?? null,
+    renew: d.action === 'issue',
+    reasons: d.action === 'issue' ? d.reasons : [],
+  };
 }
 
 /** The service-account pair is kept unless missing, unreadable, mismatched or rotated. */
 export function decideServiceAccount(keyPem: string | undefined, pubPem: string | undefined, opts: DecideOptions): Decision {
-  const reasons = opts.rotate === 'all' || opts.rotate.includes(SA_NAME) ? ['rotation requested'] : [];
+  const reasons = opts.rotate === 'all' || (typeof opts.rotate !== 'string' && opts.rotate.includes(SA_NAME)) ? ['rotation requested'] : [];
   if (keyPem === undefined) reasons.push('key missing');
   if (pubPem === undefined) reasons.push('public key missing');
   if (keyPem !== undefined && pubPem !== undefined) {
@@ -220,7 +253,7 @@ export function validate(req: PkiRequest): string[] {
     if (!caNames.has(c.ca)) problems.push(`${c.name}: unknown CA ${c.ca} (known: ${[...caNames].join(', ') || 'none'})`);
     if (c.usages.length === 0) problems.push(`${c.name}: usages must not be empty`);
   }
-  if (req.rotate !== 'all') {
+  if (typeof req.rotate !== 'string') {
     for (const r of req.rotate) {
       if (!names.has(r) && !(req.serviceAccount && r === SA_NAME)) problems.push(`rotate: unknown certificate ${r}`);
     }

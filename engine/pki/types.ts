@@ -36,8 +36,8 @@ export interface Existing {
 
 export interface DecideOptions {
   renewBeforeDays: number;
-  /** Names to re-issue regardless of state, or `all`. */
-  rotate: readonly string[] | 'all';
+  /** Names to re-issue regardless of state, `all`, or `leaves` (all but the CAs and the service-account key). */
+  rotate: readonly string[] | 'all' | 'leaves';
 }
 
 export type Decision = { action: 'keep' } | { action: 'issue'; reasons: string[] };

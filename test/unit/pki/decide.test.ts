@@ -63,6 +63,7 @@ const cases: Case[] = [
   { title: 'key of another certificate', existing: () => ({ certPem: leaf.certPem, keyPem: otherLeaf.keyPem, caCertPem: ca.certPem }), reasons: [/^key does not match certificate$/] },
   { title: 'rotate names it', opts: { rotate: ['etcd/server-h1'] }, reasons: [/^rotation requested$/] },
   { title: 'rotate all', opts: { rotate: 'all' }, reasons: [/^rotation requested$/] },
+  { title: 'rotate leaves', opts: { rotate: 'leaves' }, reasons: [/^rotation requested$/] },
   { title: 'several reasons at once', spec: { cn: 'h9', usages: ['server'] }, opts: { rotate: 'all' }, reasons: [/rotation/, /^CN changed/, /^usages changed: -client$/] },
 ];
 
@@ -88,6 +89,9 @@ describe.each(cases)('decide: $title', (c) => {
 describe('decideCa', () => {
   it('keeps a valid CA', () => {
     expect(decideCa(caSpec, ca, NOW, OPTS)).toEqual({ action: 'keep' });
+  });
+  it('is not rotated with the leaves', () => {
+    expect(decideCa(caSpec, ca, NOW, { ...OPTS, rotate: 'leaves' })).toEqual({ action: 'keep' });
   });
   it('ignores a CN change (replacing a CA is never implicit)', () => {
     expect(decideCa({ ...caSpec, cn: 'renamed' }, ca, NOW, OPTS)).toEqual({ action: 'keep' });

@@ -170,6 +170,25 @@ describe('pki module round trip (LocalTransport)', () => {
     expect((await pkiModule.plan(args, context())).status).toBe('ok');
   }, 60_000);
 
+  it('rotating the leaves re-issues every leaf, no CA, not the service-account key; each is listed with its expiry', async () => {
+    const args = { ...base, kubeadm: { ...base.kubeadm!, extra_sans: ['10.0.0.99'] } };
+    const cas = snapshot(CAS);
+    const serialOf = (n: string) => openssl('x509', '-in', file(`${n}.crt`), '-noout', '-serial').trim().replace('serial=', '');
+    const before = serialOf('apiserver');
+    const { plan } = await converge({ ...args, rotate: 'leaves' });
+    expect(issued(plan)).toEqual([...ETCD_LEAVES, ...OTHER_LEAVES].sort());
+    expect(snapshot(CAS)).toEqual(cas);
+    const listed = plan.result?.certificates as Array<{ name: string; ca: boolean; renew: boolean; serial: string; days_left: number; not_after: string }>;
+    expect(listed.map((c) => c.name).sort()).toEqual([...CAS, ...ETCD_LEAVES, ...OTHER_LEAVES].sort());
+    const api = listed.find((c) => c.name === 'apiserver');
+    // the listing shows the certificate as it was before this run
+    expect(api).toMatchObject({ ca: false, renew: true, reasons: ['rotation requested'], serial: before });
+    expect(api?.days_left).toBeGreaterThan(300);
+    expect(listed.find((c) => c.name === 'etcd/ca')).toMatchObject({ ca: true, renew: false, reasons: [] });
+    expect(serialOf('apiserver')).not.toBe(before);
+    expect((await pkiModule.plan(args, context())).status).toBe('ok');
+  }, 60_000);
+
   it('a leaf replaced on disk by one from another CA is re-issued', async () => {
     const args = { ...base, kubeadm: { ...base.kubeadm!, extra_sans: ['10.0.0.99'] } };
     execFileSync('cp', [file('front-proxy-client.crt'), file('apiserver-kubelet-client.crt')]);
