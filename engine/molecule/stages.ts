@@ -18,6 +18,8 @@ export async function play(s: Scenario, file: string, io: StageIo, extra: string
       if (e.event === 'task_start') io.log(`  TASK ${e.role ? `${e.role} : ` : ''}${e.name}`);
       if (e.event === 'host_result' && (e.status === 'failed' || e.status === 'unreachable') && !e.loop) io.log(`    ${e.status}: [${e.host}] ${e.msg ?? ''}`);
       if (e.event === 'warning') io.log(`  WARNING: ${e.msg}`);
+      // a scenario's debug tasks print its figures (times, gaps): they belong in the log
+      if (e.event === 'debug') io.log(`    [${e.host}] ${typeof e.msg === 'string' ? e.msg : JSON.stringify(e.msg)}`);
     },
     err: (line) => io.log(line),
   });
