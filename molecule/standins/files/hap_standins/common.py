@@ -7,6 +7,7 @@ import os
 import ssl
 import sys
 import tempfile
+import time
 from urllib.parse import urlsplit
 
 from . import yamlish
@@ -101,7 +102,21 @@ class Api:
         return cls(cluster['server'], dec(cluster.get('certificate-authority-data')), dec(user.get('client-certificate-data')),
                    dec(user.get('client-key-data')), user.get('token'))
 
-    def request(self, method, path, body=None, ctype='application/json'):
+    def request(self, method, path, body=None, ctype='application/json', retry_for=60.0):
+        """kubeadm retries API calls every 500 ms for up to a minute (timeouts.kubernetesAPICall): through a
+        VIP the load balancer may not route to a new apiserver yet."""
+        deadline = time.time() + retry_for
+        while True:
+            try:
+                code, data = self._once(method, path, body, ctype)
+                if code < 500 or time.time() >= deadline:
+                    return code, data
+            except (OSError, http.client.HTTPException):
+                if time.time() >= deadline:
+                    raise
+            time.sleep(0.5)
+
+    def _once(self, method, path, body, ctype):
         conn = http.client.HTTPSConnection(self.url.hostname, self.url.port or 443, timeout=self.timeout, context=self.ctx)
         headers = {'Accept': 'application/json', 'Content-Type': ctype}
         if self.token:

@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import hmac
+import http.client
 import os
 import socket
 import time
@@ -30,11 +31,11 @@ def discover(endpoint, token, pins, unsafe, timeout_s):
     deadline = time.time() + timeout_s
     while True:
         try:
-            code, cm = anon.get('/api/v1/namespaces/kube-public/configmaps/cluster-info')
+            code, cm = anon.request('GET', '/api/v1/namespaces/kube-public/configmaps/cluster-info', retry_for=0)
             data = cm.get('data') or {}
             sig = data.get(f'jws-kubeconfig-{tid}')
             problem = None if sig else f'could not find a JWS signature in the cluster-info ConfigMap for token ID "{tid}"'
-        except (OSError, socket.timeout) as e:
+        except (OSError, http.client.HTTPException) as e:
             problem = f'Get "{url}": dial tcp {endpoint}: {_errtext(e)}'
         if problem is None:
             break

@@ -2,6 +2,7 @@
 import json
 import os
 import secrets
+import signal
 import sys
 
 from . import cluster as C
@@ -186,6 +187,7 @@ def dispatch(argv):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `kubeadm token list | head` ends quietly, as a Go binary does
     try:
         dispatch(sys.argv[1:])
         return 0
