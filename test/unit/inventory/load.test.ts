@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadInventory } from '../../../engine/inventory/index.ts';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addPlaybookVars, loadInventory } from '../../../engine/inventory/index.ts';
+import { project } from '../../support/project.ts';
 import { formatPos } from '../../../engine/source/errors.ts';
-import { FIX } from './fixtures.ts';
+import { errorLines, FIX } from './fixtures.ts';
+
+const DIFF = fileURLToPath(new URL('../../differential/fixtures/inventories/', import.meta.url));
 
 const rel = (p: { file: string; line: number; col: number } | undefined) => formatPos(p).split(FIX).join('');
 
@@ -80,5 +85,31 @@ describe('loadInventory: other layouts', () => {
     expect(inv.groups.get('web')?.vars).toEqual({ http_port: 8080 });
     expect(inv.hosts.get('solo')?.vars).toEqual({ ansible_connection: 'local', role_hint: 'single' });
     expect(inv.groups.get('ungrouped')?.hosts).toEqual(['solo']);
+  });
+
+  it("reads every YAML file of a directory and its subfolders, skipping what Ansible skips (~, .bak, .orig, .ini, .txt, hidden…)", async () => {
+    const inv = await loadInventory(`${DIFF}dir-mixed`);
+    expect(inv.order).toEqual(['w1', 'w2', 'd1', 'c1', 's1']);
+    expect(inv.groups.get('all')?.vars).toEqual({ from_file: '10-web', tier: 'all' });
+    expect(inv.groups.get('web')?.vars).toEqual({ role: 'web' });
+  });
+
+  it('refuses a file in an inventory directory that is not YAML, naming it', async () => {
+    const { dir } = await project({ 'inv/a.yml': 'all:\n  hosts:\n    h1:\n', 'inv/hosts': '[g]\nh2\n' });
+    expect(await errorLines(() => loadInventory(join(dir, 'inv')))).toEqual([
+      `inventory directory ${dir}/inv holds ${dir}/inv/hosts, which is not YAML (.yml, .yaml, .json): hap reads YAML inventories only; convert it or move it out`,
+    ]);
+  });
+
+  it("lets group_vars and host_vars beside the playbook win over the inventory's", async () => {
+    const { dir } = await project({
+      'inv/hosts.yml': 'all:\n  children:\n    web:\n      hosts:\n        w1: { port: 1 }\n      vars: { a: inv, b: inv }\n',
+      'pb/group_vars/web.yml': 'a: playbook\n',
+      'pb/host_vars/w1.yml': 'port: 2\n',
+    });
+    const inv = await loadInventory(join(dir, 'inv'));
+    await addPlaybookVars(inv, join(dir, 'pb'));
+    expect(inv.groups.get('web')?.vars).toEqual({ a: 'playbook', b: 'inv' });
+    expect(inv.hosts.get('w1')?.vars).toEqual({ port: 2 });
   });
 });

@@ -28,11 +28,15 @@ describe.each<[string, string]>([
 });
 
 describe('splitHostPort', () => {
-  it.each<[string, { host: string; port?: number }]>([
+  it.each<[string, { host: string; port?: number; literal?: boolean }]>([
     ['lb.example:2201', { host: 'lb.example', port: 2201 }],
     ['web[1:3]:22', { host: 'web[1:3]', port: 22 }],
     ['web[1:3]', { host: 'web[1:3]' }],
     ['fe80::1', { host: 'fe80::1' }],
     ['h:x', { host: 'h:x' }],
+    // bracketed IPv6, with or without a port, is an address, not a range
+    ['[fe80::1]:2222', { host: 'fe80::1', port: 2222, literal: true }],
+    ['[2001:db8::20]', { host: '2001:db8::20', literal: true }],
+    ['[0:9]', { host: '[0:9]' }],
   ])('%j', (key, expected) => expect(splitHostPort(key)).toEqual(expected));
 });
