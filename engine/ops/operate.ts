@@ -62,12 +62,14 @@ export async function operate(base: RunContext, playbook: Playbook, o: OperateOp
   if (prev && !resume && !check) {
     ctx.emit({ event: 'warning', msg: `run ${prev.id} of this playbook and inventory (started ${prev.start.started}) did not finish (${batchesDone(prev)} batches completed); '${how}' continues it` });
   }
+  const hosts = check ? [] : lockHosts(ctx, playbook, o.lock);
+  const lock = hosts.length ? new ClusterLock(lockTargets(ctx, hosts), lockRecord(journal.start.run, o.playbook), (msg) => ctx.emit({ event: 'warning', msg })) : undefined;
   o.interrupts.onHardStop(() => {
     journal.reporter({ event: 'warning', msg: 'second interrupt: stopped at once, in the middle of the running tasks' });
     journal.end('interrupted', EXIT.interrupted);
+    // the process exits shortly; the lock is released in that moment if the hosts answer
+    void lock?.release();
   });
-  const hosts = check ? [] : lockHosts(ctx, playbook, o.lock);
-  const lock = hosts.length ? new ClusterLock(lockTargets(ctx, hosts), lockRecord(journal.start.run, o.playbook), (msg) => ctx.emit({ event: 'warning', msg })) : undefined;
   let exit: number = EXIT.unexpected;
   try {
     const refused = await lock?.acquire(resume?.of);

@@ -111,6 +111,26 @@ describe('run journal, lock, interrupt, resume', () => {
     expect(nothing.err.join('\n')).toMatch(/--resume: no unfinished run/);
   });
 
+  it('a second SIGINT stops at once; the journal says where', async () => {
+    const { dir } = await project(files(30));
+    const child = spawn(process.execPath, [BIN, 'run', join(dir, 'pb.yml'), '-i', join(dir, 'inv.yml'), '--lock'], { stdio: 'ignore' });
+    for (let i = 0; i < 400 && !(await lines(join(dir, 'ran'))).length; i++) await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(99);
+    expect(Date.now() - t0).toBeLessThan(5000); // not the 30 s task
+    const [j] = await listRuns(join(dir, '.hap/runs'));
+    expect(j!.end).toMatchObject({ outcome: 'interrupted', exit: 99 });
+    const last = j!.lines.filter((l) => l.event === 'warning').at(-1) as { msg: string };
+    expect(last.msg).toMatch(/second interrupt: stopped at once/);
+    expect(j!.lines.some((l) => l.event === 'task_start')).toBe(true);
+    expect(await lines(join(dir, 'done'))).toEqual([]);
+    expect(await locks(dir)).toEqual([]); // released in the moment before the exit
+  });
+
   it('hap unlock removes a stale lock and keeps a live one', async () => {
     const { dir } = await project({ ...files(0), 'locks/a.lock': JSON.stringify({ holder: 'x@y', controller: 'elsewhere', pid: 1, run: 'R1', playbook: 'p', since: 's' }) });
     const r = await hap('unlock', '-i', join(dir, 'inv.yml'));
