@@ -1,5 +1,4 @@
 import { inventoryGraph, inventoryList } from '../inventory/index.ts';
-import { loadPlaybook } from '../playbook/load.ts';
 import { HapError, HapErrors } from '../source/errors.ts';
 import { explainVar, mergeVars } from '../vars/ladder.ts';
 import { lazyScope } from '../vars/lazy.ts';
@@ -38,9 +37,9 @@ export async function inventoryCommand(a: Args, io: Io): Promise<number> {
 export async function varsCommand(a: Args, io: Io): Promise<number> {
   const host = a.values.host;
   if (!host) throw new BadOptions('usage: hap vars -i INVENTORY --host HOST [--explain NAME] [PLAYBOOK]');
-  const { inventory } = await loadBoth(undefined, a.values.inventory?.[0]);
+  // with a playbook, its group_vars/ and host_vars/ count too (loadBoth reads them)
+  const { inventory, playbook } = await loadBoth(a.positionals[1], a.values.inventory?.[0]);
   if (!inventory.hosts.has(host)) throw new HapError(`host '${host}' is not in the inventory`);
-  const playbook = a.positionals[1] ? await loadPlaybook(a.positionals[1]) : undefined;
   const play = playbook?.plays[0];
   const extra = await parseExtraVars(a.values['extra-vars'] ?? []);
   const input = { inventory, host, play, extra };
