@@ -58,9 +58,9 @@ async function inventoryFiles(dir: string, top = dir): Promise<string[]> {
     if (ignoredInventoryEntry(e.name)) continue;
     const full = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await inventoryFiles(full, top)));
+    // other files are skipped, as Ansible skips (with a warning) what no inventory plugin
+    // parses: a PKI or a kubeconfig kept beside hosts.yml is not an inventory
     else if (INVENTORY_EXT.includes(extname(e.name))) out.push(full);
-    // Ansible would try its INI or script plugins here; hap reads YAML only, and says so
-    else throw new HapError(`inventory directory ${top} holds ${full}, which is not YAML (.yml, .yaml, .json): hap reads YAML inventories only; convert it or move it out`);
   }
   if (dir === top && !out.length) throw new HapError(`inventory directory ${dir} holds no *.yml, *.yaml or *.json file`);
   return out;
