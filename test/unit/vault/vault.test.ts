@@ -92,6 +92,31 @@ describe('vault values in a run', () => {
     }
   });
 
+  it('vault values in play vars, vars_files and -e @file; vault-id labels', async () => {
+    const k = new Keyring([{ label: 'prod', password: Buffer.from('prod-pw'), source: 'x' }]);
+    const block = (plain: string) => `!vault |\n${k.encrypt(plain, 'prod').trimEnd().split('\n').map((l) => `      ${l}`).join('\n')}`;
+    const { dir } = await project({
+      pw: 'prod-pw\n',
+      'inv.yml': 'all:\n  vars: { ansible_connection: local }\n  hosts: { h1: {} }\n',
+      'files.yml': k.encrypt('from_file: file-secret-1\n', 'prod'),
+      'extra.yml': k.encrypt('from_extra: extra-secret-2\n', 'prod'),
+      'site.yml': `- hosts: all
+  gather_facts: false
+  vars_files: [files.yml]
+  vars:
+    from_play: ${block('play-secret-3')}
+  tasks:
+    - assert: { that: ["from_file == 'file-secret-1'", "from_extra == 'extra-secret-2'", "from_play == 'play-secret-3'"] }
+    - debug: { msg: "{{ from_file }} {{ from_extra }} {{ from_play }}" }
+`,
+    });
+    const r = await hap('run', join(dir, 'site.yml'), '-i', join(dir, 'inv.yml'), '-e', `@${join(dir, 'extra.yml')}`, '--vault-id', `prod@${join(dir, 'pw')}`);
+    const all = [...r.out, ...r.err].join('\n');
+    expect(r.code, all).toBe(0);
+    expect(all).toContain(`"${HIDDEN} ${HIDDEN} ${HIDDEN}"`);
+    for (const s of ['file-secret-1', 'extra-secret-2', 'play-secret-3']) expect(all).not.toContain(s);
+  });
+
   it('the password file may come from ANSIBLE_VAULT_PASSWORD_FILE', async () => {
     const { dir } = await files();
     process.env.ANSIBLE_VAULT_PASSWORD_FILE = join(dir, 'pw');
