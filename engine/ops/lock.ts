@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { HapError } from '../source/errors.ts';
 import { sh } from '../transport/quote.ts';
 import type { Transport } from '../transport/types.ts';
 
@@ -69,7 +70,9 @@ export async function tryLock(t: Transport, file: string, rec: LockRecord): Prom
   const dir = file.slice(0, file.lastIndexOf('/')) || '/';
   const script = sh`mkdir -p ${dir} && t=$(mktemp ${`${file}.XXXXXX`}) && printf '%s\n' ${JSON.stringify(rec)} > "$t" && if ln "$t" ${file} 2>/dev/null; then rm -f "$t"; echo HAP_LOCK_OK; else rm -f "$t"; echo ${HELD}; cat ${file}; fi`;
   const r = await t.exec(script);
-  if (r.rc !== 0) throw new Error(`cannot write the lock ${file} on ${t.host}: ${r.stderr.trim() || `rc ${r.rc}`}`);
+  if (r.rc !== 0) {
+    throw new HapError(`cannot write the cluster lock ${file} on ${t.host}: ${r.stderr.trim() || `rc ${r.rc}`}; connect as a user who may write there, or set hap_lock_file to a path that user can write`);
+  }
   if (r.stdout.startsWith('HAP_LOCK_OK')) return { ok: true };
   const raw = r.stdout.slice(r.stdout.indexOf('\n') + 1).trim();
   return { ok: false, held: parse(raw), raw };

@@ -131,6 +131,14 @@ describe('run journal, lock, interrupt, resume', () => {
     expect(await locks(dir)).toEqual([]); // released in the moment before the exit
   });
 
+  it('a lock file that cannot be written is an error saying what to do; nothing runs', async () => {
+    const { dir } = await project({ ...files(0), 'locks/blocker': 'a file, not a folder' });
+    const r = await hap('run', join(dir, 'pb.yml'), '-i', join(dir, 'inv.yml'), '--lock', '-e', `hap_lock_file=${join(dir, 'locks/blocker/x.lock')}`);
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toMatch(/cannot write the cluster lock .*blocker\/x.lock on a: .*set hap_lock_file to a path that user can write/);
+    expect(await lines(join(dir, 'ran'))).toEqual([]);
+  });
+
   it('hap unlock removes a stale lock and keeps a live one', async () => {
     const { dir } = await project({ ...files(0), 'locks/a.lock': JSON.stringify({ holder: 'x@y', controller: 'elsewhere', pid: 1, run: 'R1', playbook: 'p', since: 's' }) });
     const r = await hap('unlock', '-i', join(dir, 'inv.yml'));
