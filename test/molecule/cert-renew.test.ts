@@ -9,6 +9,8 @@ import { moleculeTest } from '../support/molecule.ts';
 describe('molecule cert-renew', () => {
   it('passes create → converge → idempotence → side_effect → verify → destroy', async () => {
     const log = await moleculeTest('cert-renew');
+    // the scenario's figures (its debug lines), for the README
+    console.log(log.split('\n').filter((l) => /^ {4}\[/.test(l)).join('\n'));
     expect(log).toMatch(/etcd\/server-h1 expires .* — RENEW \(expires/);
     expect(log).toMatch(/h3: nothing to restart/);
     expect(log).toMatch(/acked=[0-9]+ failed=0 longest_gap_s=[0-9.]+/);

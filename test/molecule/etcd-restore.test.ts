@@ -9,6 +9,8 @@ import { moleculeTest } from '../support/molecule.ts';
 describe('molecule etcd-restore', () => {
   it('passes create → converge → idempotence → side_effect → verify → destroy', async () => {
     const log = await moleculeTest('etcd-restore');
+    // the scenario's figures (its debug lines), for the README
+    console.log(log.split('\n').filter((l) => /^ {4}\[/.test(l)).join('\n'));
     expect(log).toContain('TASK Without the token');
     expect(log).toMatch(/restore took [0-9.]+s/);
     expect(log).toMatch(/h2: restored from .*etcd-snapshot-.*; the old data dir is \/var\/lib\/etcd\/data\.before-restore-/);
