@@ -7,6 +7,8 @@ import { EXIT } from './exit-codes.ts';
 import { parseExtraVars } from './extra-vars.ts';
 import { loadBoth } from './load.ts';
 import type { Io } from './run.ts';
+import { defaultOptions, sleep, type RunContext } from '../executor/context.ts';
+import { checkPlaybookGates } from '../executor/play.ts';
 
 type Args = ReturnType<typeof parseRunArgs>;
 
@@ -14,7 +16,11 @@ type Args = ReturnType<typeof parseRunArgs>;
 export async function validateCommand(a: Args, io: Io): Promise<number> {
   const file = a.positionals[1];
   if (!file) throw new BadOptions('usage: hap validate PLAYBOOK -i INVENTORY');
-  await loadBoth(file, a.values.inventory?.[0]);
+  const { playbook, inventory } = await loadBoth(file, a.values.inventory?.[0]);
+  // the plays' gates check their settings against the inventory too (nothing is contacted)
+  const options = defaultOptions({ extra: await parseExtraVars(a.values['extra-vars'] ?? []) });
+  const ctx = { options, inventory, emit: () => {}, signal: new AbortController().signal, sleep, now: Date.now } as unknown as RunContext;
+  for (const w of await checkPlaybookGates(ctx, playbook!)) io.err(`WARNING: ${w}`);
   io.out(`${file}: valid`);
   return EXIT.ok;
 }

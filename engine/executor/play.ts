@@ -12,8 +12,8 @@ import { PlayEnv } from './play-env.ts';
 import { account, runList } from './tasks.ts';
 import { result } from './result.ts';
 import { isTemplated, renderValue } from '../vars/interpolate.ts';
-import { QuorumGuard } from './quorum/guard.ts';
 import { STOP_REASON, stopping, toRun } from './run-control.ts';
+import { abortGates, checkGates, gatesOf, planGates, runGates } from './gates/index.ts';
 
 export interface RunSummary {
   hosts: Map<string, HostState>;
@@ -64,16 +64,6 @@ async function gather(env: PlayEnv, hosts: string[]): Promise<void> {
   );
 }
 
-/** A member lost mid-measurement stops the play with a message, like any refusal. */
-async function guarded(step: () => Promise<string | undefined> | undefined): Promise<string | undefined> {
-  try {
-    return await step();
-  } catch (e) {
-    if (e instanceof UnreachableError) return `quorum guard lost a member while measuring: ${e.message}`;
-    throw e;
-  }
-}
-
 async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: Map<string, HostState>, playIndex: number, undone: string[]): Promise<string | undefined> {
   const all = playHosts(ctx, play);
   for (const h of all) hostState(ctx, playbook, play, states, h).ended = false;
@@ -89,8 +79,8 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
     ctx.emit({ event: 'warning', msg: `play '${play.name}': no hosts matched` });
     return undefined;
   }
-  const guard = play.quorum ? new QuorumGuard(env, play.quorum, stateOf) : undefined;
-  const planned = guard ? await guard.plan(live, play.serial) : { hosts: live, serial: play.serial };
+  const gates = gatesOf(env, play, stateOf);
+  const planned = await planGates(gates, live, play.serial);
   let index = 0;
   const list = batches(planned.hosts, planned.serial);
   for (const batch of list) {
@@ -99,7 +89,7 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
       return STOP_REASON;
     }
     env.batch = batch;
-    const refused = await guarded(() => guard?.before(batch, index));
+    const refused = await runGates(gates, 'before', batch, index);
     if (refused) return refused;
     for (const h of batch) states.get(h)!.seen = true;
     ctx.emit({ event: 'batch_start', index: index++, hosts: batch });
@@ -110,15 +100,31 @@ async function runPlay(ctx: RunContext, playbook: Playbook, play: Play, states: 
       await runHandlers(env, batch);
     }
     const failed = batch.filter((h) => !states.get(h)!.active && !states.get(h)!.ended).length;
+    if (env.aborted || failed === batch.length) await abortGates(gates, batch, index - 1);
     if (env.aborted) return env.aborted;
     if (env.playEnded) break;
     if (failed === batch.length) return `every host of batch ${index} failed; stopping the play`;
-    const unsettled = await guarded(() => guard?.after(batch, index - 1));
+    const unsettled = await runGates(gates, 'after', batch, index - 1);
     if (unsettled) return unsettled;
     ctx.emit({ event: 'batch_end', play: playIndex, index: index - 1, hosts: batch });
   }
   ctx.emit({ event: 'play_end', name: play.name, play: playIndex });
   return undefined;
+}
+
+/**
+ * The gates' static checks (their settings against the inventory) for every play, before any
+ * host is contacted: errors are thrown together (HapErrors), warnings returned.
+ */
+export async function checkPlaybookGates(ctx: RunContext, playbook: Playbook): Promise<string[]> {
+  const warnings: string[] = [];
+  const states = new Map<string, HostState>();
+  for (const play of playbook.plays) {
+    if (!play.quorum && !play.vip) continue;
+    const env = new PlayEnv(ctx, playbook, play, states, playHosts(ctx, play));
+    warnings.push(...(await checkGates(gatesOf(env, play, (h) => states.get(h)!))));
+  }
+  return warnings;
 }
 
 /** Runs every play in order; returns per-host state for the recap and exit code. */
@@ -127,6 +133,7 @@ export async function runPlaybook(ctx: RunContext, playbook: Playbook): Promise<
   ctx.emit({ event: 'playbook_start', playbook: playbook.file, check: ctx.options.check });
   let aborted: string | undefined;
   const undone: Array<{ play: string; hosts: string[] }> = [];
+  for (const msg of await checkPlaybookGates(ctx, playbook)) ctx.emit({ event: 'warning', msg });
   try {
     for (const [i, play] of playbook.plays.entries()) {
       if (stopping(ctx)) {

@@ -6,7 +6,7 @@
  * arithmetic, as the quorum guard does.
  */
 import { shellJoin } from '../transport/quote.ts';
-import { parseHealth, parseMemberList } from '../executor/quorum/status.ts';
+import { parseHealth, parseMemberList } from '../executor/gates/quorum/status.ts';
 import type { ApplyOutcome, ModuleContext, ModuleDef, Plan } from './types.ts';
 
 export interface EtcdMemberArgs {

@@ -80,8 +80,12 @@ export async function planWrite(ctx: ModuleContext, spec: WriteSpec): Promise<Pl
       const check = await ctx.transport.exec(spec.validate.replaceAll('%s', quote(tmp)), { become: ctx.become });
       if (check.rc !== 0) {
         await ctx.transport.exec(sh`rm -f -- ${tmp}`, { become: ctx.become });
-        const why = (check.stderr.trim() || check.stdout.trim()).split('\n').slice(0, 20).join('\n');
-        return { failed: `validation failed (rc ${check.rc}): ${why}`, result: { ...out, validate_rc: check.rc } };
+        // the validator's own words (haproxy and keepalived print theirs on stderr, others on stdout)
+        const said = [check.stdout.trim(), check.stderr.trim()].filter(Boolean).join('\n').split('\n').slice(0, 30).join('\n');
+        return {
+          failed: `validation failed (rc ${check.rc}): ${dest} left unchanged; '${spec.validate}' on the candidate ${tmp} said:\n${said || '(nothing)'}`,
+          result: { ...out, validate_rc: check.rc },
+        };
       }
       const mv = await ctx.transport.exec(sh`mv -f -- ${tmp} ${dest}`, { become: ctx.become });
       if (mv.rc !== 0) return { failed: `moving ${tmp} to ${dest} failed: ${mv.stderr.trim()}` };

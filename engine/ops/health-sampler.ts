@@ -1,6 +1,6 @@
 import { selectHosts } from '../inventory/index.ts';
 import type { RunContext } from '../executor/context.ts';
-import { measure, type ProbeTarget } from '../executor/quorum/probe.ts';
+import { measure, type ProbeTarget } from '../executor/gates/quorum/probe.ts';
 import type { Reporter } from '../output/events.ts';
 import type { Play, Playbook } from '../playbook/types.ts';
 import type { Transport } from '../transport/types.ts';

@@ -48,6 +48,8 @@ export type HapEvent =
   | { event: 'info'; msg: string }
   /** The quorum guard's measurements, arithmetic and decisions. */
   | { event: 'quorum'; msg: string }
+  /** The vip gate's measurements, decisions and hand-overs. */
+  | { event: 'vip'; msg: string }
   | { event: 'play_end'; name: string; play?: number }
   | { event: 'recap'; hosts: Record<string, RecapCounts> };
 

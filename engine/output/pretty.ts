@@ -59,7 +59,8 @@ export function prettyReporter(write: (s: string) => void, verbosity = 0): Repor
         write(e.msg);
         break;
       case 'quorum':
-        write(chalk.blue(`quorum: ${e.msg}`));
+      case 'vip':
+        write(chalk.blue(`${e.event}: ${e.msg}`));
         break;
       case 'play_end':
       case 'batch_end':

@@ -9,7 +9,7 @@ import { LoadContext } from './context.ts';
 import { expandRole, toHandlers } from './roles.ts';
 import { IMPORT_PLAYBOOK_SCHEMA, PLAY_SCHEMA } from './schema.ts';
 import { checkTemplates, exists, parseTasks, pushWhenDown, type PendingNotify, type Scope } from './tasks.ts';
-import type { Handler, Play, Playbook, QuorumSpec, RoleEntry, Task } from './types.ts';
+import type { Handler, Play, Playbook, QuorumSpec, RoleEntry, Task, VipSpec } from './types.ts';
 
 /** hap's own roles/ folder (the roles it ships), searched after the playbook's. */
 export const BUILTIN_ROLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../roles');
@@ -159,6 +159,7 @@ async function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: st
   for (const k of Object.keys((raw.vars as object) ?? {})) varsPos[k] = keyPosOf(raw.vars, k) ?? pos;
   let quorum: QuorumSpec | undefined;
   if (raw.quorum) quorum = { probe: 'etcd', ...(raw.quorum as object), pos: posOf(raw, 'quorum') ?? pos } as QuorumSpec;
+  const vip = raw.vip ? ({ ...(raw.vip as object), pos: posOf(raw, 'vip') ?? pos } as VipSpec) : undefined;
   return {
     name: String(raw.name ?? list(raw.hosts).join(',')),
     pos,
@@ -182,6 +183,7 @@ async function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: st
     connection: raw.connection as 'local' | 'ssh' | undefined,
     environment: raw.environment as Record<string, unknown> | undefined,
     quorum,
+    vip,
     roles: entries,
   };
 }

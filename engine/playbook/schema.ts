@@ -69,6 +69,26 @@ export const QUORUM_SCHEMA = {
   },
 };
 
+const intOrTemplate = { type: ['integer', 'string'] };
+
+export const VIP_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['group', 'address'],
+  properties: {
+    group: { type: 'string' },
+    address: { type: 'string' },
+    prefix: intOrTemplate,
+    virtual_router_id: intOrTemplate,
+    backend_group: { type: 'string' },
+    backend: { type: 'string' },
+    stats_port: intOrTemplate,
+    maintenance_file: { type: 'string' },
+    state_file: { type: 'string' },
+    timeout: intOrTemplate,
+  },
+};
+
 export const PLAY_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -111,6 +131,7 @@ export const PLAY_SCHEMA = {
     connection: { enum: [...CONNECTIONS] },
     environment: { type: 'object' },
     quorum: QUORUM_SCHEMA,
+    vip: VIP_SCHEMA,
     check_mode: { type: 'boolean' },
     no_log: { type: 'boolean' },
     strategy: { enum: ['linear'] },

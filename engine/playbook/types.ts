@@ -121,6 +121,21 @@ export interface QuorumSpec {
   [key: string]: unknown;
 }
 
+/** A play's `vip:` gate: the LB hosts and their VIP; values may be templates (first LB's variables). */
+export interface VipSpec {
+  group: string;
+  address: string;
+  prefix?: number | string;
+  virtual_router_id?: number | string;
+  backend_group?: string;
+  backend?: string;
+  stats_port?: number | string;
+  maintenance_file?: string;
+  state_file?: string;
+  timeout?: number | string;
+  pos: SourcePos;
+}
+
 export interface Play {
   name: string;
   pos: SourcePos;
@@ -146,6 +161,7 @@ export interface Play {
   connection?: 'local' | 'ssh';
   environment?: Record<string, unknown>;
   quorum?: QuorumSpec;
+  vip?: VipSpec;
   /** Roles used by the play (for role defaults in the precedence ladder). */
   roles: RoleEntry[];
 }

@@ -176,6 +176,11 @@ function method(name: string, obj: unknown, { args, kw }: { args: unknown[]; kw:
       case 'replace':
         return runFilter('replace', obj, args);
     }
+  } else if (Array.isArray(obj) && name === 'index') {
+    // Python's list.index: groups['lb'].index(inventory_hostname)
+    const i = obj.findIndex((x) => deepEqual(x, args[0]));
+    if (i < 0) throw new ExprError(`'${text}': ${pyStr(args[0])} is not in the list`);
+    return i;
   } else if (isMapping(obj)) {
     switch (name) {
       case 'get': {
@@ -190,7 +195,7 @@ function method(name: string, obj: unknown, { args, kw }: { args: unknown[]; kw:
         return Object.entries(obj);
     }
   }
-  throw new ExprError(`'${text}': method '${name}' is not available on ${typeName(obj)} (allowed: startswith, endswith, split, strip, lower, upper, replace on strings; get, keys, values, items on mappings)`);
+  throw new ExprError(`'${text}': method '${name}' is not available on ${typeName(obj)} (allowed: startswith, endswith, split, strip, lower, upper, replace on strings; get, keys, values, items on mappings; index on lists)`);
 }
 
 /** `dict(pairs)` / `dict(a=1)`, as Python's dict(). */

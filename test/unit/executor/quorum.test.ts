@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBatch, combine, leaderLast, parseEndpointStatus, parseHealth, parseMemberList, settled, type ClusterStatus } from '../../../engine/executor/quorum/status.ts';
+import { checkBatch, combine, leaderLast, parseEndpointStatus, parseHealth, parseMemberList, settled, type ClusterStatus } from '../../../engine/executor/gates/quorum/status.ts';
 import { batches, exceedsFailPercentage } from '../../../engine/executor/batches.ts';
 
 // etcdctl 3.4.23 output captured on lab hosts (h3 killed for the health/status lines)

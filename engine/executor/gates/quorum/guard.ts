@@ -1,8 +1,9 @@
-import { selectHosts } from '../../inventory/index.ts';
-import type { QuorumSpec } from '../../playbook/types.ts';
-import { UnreachableError } from '../../transport/types.ts';
-import type { HostState } from '../host.ts';
-import type { PlayEnv } from '../play-env.ts';
+import { selectHosts } from '../../../inventory/index.ts';
+import type { QuorumSpec } from '../../../playbook/types.ts';
+import { UnreachableError } from '../../../transport/types.ts';
+import type { HostState } from '../../host.ts';
+import type { PlayEnv } from '../../play-env.ts';
+import type { Gate } from '../gate.ts';
 import { measure, moveLeader, type ProbeTarget } from './probe.ts';
 import { checkBatch, leaderLast, settled, type ClusterStatus, type Member } from './status.ts';
 
@@ -14,7 +15,8 @@ const POLL_MS = 500;
  * it moves leadership off a member before that member's tasks run; after each batch it waits
  * until every member is healthy, voting and caught up. Roles do not do this themselves.
  */
-export class QuorumGuard {
+export class QuorumGuard implements Gate {
+  readonly name = 'quorum';
   private last?: ClusterStatus;
 
   constructor(

@@ -1,6 +1,6 @@
-import type { QuorumSpec } from '../../playbook/types.ts';
-import { shellJoin } from '../../transport/quote.ts';
-import type { Transport } from '../../transport/types.ts';
+import type { QuorumSpec } from '../../../playbook/types.ts';
+import { shellJoin } from '../../../transport/quote.ts';
+import type { Transport } from '../../../transport/types.ts';
 import { combine, parseEndpointStatus, parseHealth, parseMemberList, type ClusterStatus, type Member } from './status.ts';
 
 /** How to reach the cluster: endpoints of the member group and the client certificate. */
