@@ -86,7 +86,7 @@ async function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: st
     tags: playTags,
     vars: {},
     notifies,
-    loadRole: (name, params, p, s, tasksFrom) => expandRole(ctx, name, params, p, s, handlers, entries, tasksFrom),
+    loadRole: (name, params, p, s, tasksFrom, isPrivate) => expandRole(ctx, name, params, p, s, handlers, entries, tasksFrom, isPrivate),
     loadLater: async (load) => {
       const errorsBefore = ctx.errors.length;
       const notifiesBefore = notifies.length;

@@ -78,6 +78,7 @@ export async function expandRole(
   handlers: Handler[],
   entries: RoleEntry[],
   tasksFromName = 'main',
+  isPrivate = false,
 ): Promise<Task[]> {
   // `tasks_from: debian` and `tasks_from: debian.yml` name one file, as in Ansible
   const tasksFrom = tasksFromName.replace(/\.ya?ml$/, '');
@@ -88,7 +89,7 @@ export async function expandRole(
     return [];
   }
   const key = `${role.path}:${tasksFrom}:${JSON.stringify(params)}`;
-  const entry: RoleEntry = { role, params, key };
+  const entry: RoleEntry = { role, params, key, ...(isPrivate ? { private: true } : {}) };
   // like Ansible: a role used twice with the same params runs once per play
   if (entries.some((e) => e.key === key)) return [];
   entries.push(entry);
@@ -102,6 +103,7 @@ export async function expandRole(
       const depName = typeof d === 'string' ? d : String((d as Record<string, unknown>).role);
       const { role: _r, ...depParams } = typeof d === 'string' ? { role: d } : (d as Record<string, unknown>);
       const depVars = (depParams.vars as Record<string, unknown>) ?? depParams;
+      // dependencies stay public: the role's own tasks read their defaults (hap has no per-role scope for them)
       out.push(...(await expandRole(ctx, depName, depVars, posOf(deps, i), scope, handlers, entries)));
     }
     const roleScope: Scope = { ...scope, origin: { file: join(role.path, 'tasks', `${tasksFrom}.yml`), role }, roleEntry: entry };

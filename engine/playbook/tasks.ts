@@ -32,7 +32,7 @@ export interface Scope {
   vars: Record<string, unknown>;
   notifies: PendingNotify[];
   /** Loads a role by name for include_role/import_role (set by the play loader). */
-  loadRole: (name: string, params: Record<string, unknown>, pos: SourcePos | undefined, scope: Scope, tasksFrom?: string) => Promise<Task[]>;
+  loadRole: (name: string, params: Record<string, unknown>, pos: SourcePos | undefined, scope: Scope, tasksFrom?: string, isPrivate?: boolean) => Promise<Task[]>;
   /**
    * Runs a load after the playbook has loaded (a templated include, at run time): notifies are
    * resolved against the play's handlers and errors thrown as HapErrors.
@@ -268,9 +268,11 @@ async function parseInclude(ctx: LoadContext, raw: Record<string, unknown>, acti
     }
     const params = (spec.vars as Record<string, unknown>) ?? {};
     const names: Record<string, string> = { name: spec.name, ...(typeof spec.tasks_from === 'string' ? { tasks_from: spec.tasks_from } : {}) };
+    // as Ansible: an included role's defaults and vars stay its own unless `public: true`
+    const isPrivate = !isImport && spec.public !== true;
     if (!isImport && Object.values(names).some(isTemplated)) {
-      dynamic = { names, load: (n) => scope.loadLater(() => scope.loadRole(n.name!, params, pos, inner, n.tasks_from)) };
-    } else tasks = await scope.loadRole(spec.name, params, pos, inner, spec.tasks_from as string | undefined);
+      dynamic = { names, load: (n) => scope.loadLater(() => scope.loadRole(n.name!, params, pos, inner, n.tasks_from, isPrivate)) };
+    } else tasks = await scope.loadRole(spec.name, params, pos, inner, spec.tasks_from as string | undefined, isPrivate);
   } else {
     const file = typeof arg === 'string' ? arg : ((arg as Record<string, unknown> | null)?.file as string | undefined);
     if (!file) {

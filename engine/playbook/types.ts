@@ -45,6 +45,8 @@ export interface RoleEntry {
   role: RoleInfo;
   params: Record<string, unknown>;
   key: string; // unique per use, for "validate once"
+  /** include_role (without `public: true`): its defaults and vars are for its own tasks only, as in Ansible. */
+  private?: boolean;
 }
 
 export interface ModuleTask extends TaskBase {

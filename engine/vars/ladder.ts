@@ -89,7 +89,7 @@ function frames(input: LadderInput): Frame[] {
   if (play) {
     const own = roleEntry?.role;
     for (const e of play.roles) {
-      if (e.role === own) continue;
+      if (e.role === own || e.private) continue; // an included role's defaults are its own
       out.push({ layer: 'role_defaults', values: e.role.defaults, source: (k) => at(e.role.defaultsPos[k], `role ${e.role.name} defaults`) });
     }
     if (own) out.push({ layer: 'role_defaults', values: own.defaults, source: (k) => at(own.defaultsPos[k], `role ${own.name} defaults`) });
