@@ -26,9 +26,10 @@ const HELP = `hap — agentless playbooks for highly-available Kubernetes contro
 /** Turns errors into messages and exit codes; the only place that does. */
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   const cmd = argv[0];
-  const interrupts = new Interrupts((m) => io.err(m), cmd === 'run');
+  const interrupts = new Interrupts((m) => io.err(m));
   const ac = interrupts.abort;
-  const uninstall = interrupts.install();
+  // only a playbook run stops gracefully; other commands keep the default (Ctrl-C ends them)
+  const uninstall = cmd === 'run' ? interrupts.install() : () => {};
   try {
     if (cmd === 'lab') return await (await import('../lab/cli.ts')).labMain(argv.slice(1));
     if (cmd === 'vault') return await vaultMain(argv.slice(1), io);

@@ -9,11 +9,7 @@ export class Interrupts {
   readonly abort = new AbortController();
   private readonly onHard: Array<() => void> = [];
 
-  constructor(
-    private readonly say: (msg: string) => void,
-    /** For commands that are not a playbook run the first signal stops at once. */
-    private readonly graceful: boolean,
-  ) {}
+  constructor(private readonly say: (msg: string) => void) {}
 
   /** Called (synchronously) on the second signal, before the abort: the journal notes where it stopped. */
   onHardStop(fn: () => void): void {
@@ -21,7 +17,7 @@ export class Interrupts {
   }
 
   private handle = (sig: NodeJS.Signals): void => {
-    if (this.graceful && !this.stop.signal.aborted) {
+    if (!this.stop.signal.aborted) {
       this.stop.abort(new Error(sig));
       this.say(`${sig}: finishing the running batch, then stopping (again to stop at once)`);
       return;
