@@ -8,7 +8,7 @@ import time
 import urllib.request
 
 from . import x509, yamlish
-from .common import K8S, KUBELET_DIR, LIB, MANIFESTS, PKI, UNIT, Fatal, kubeconfig, kubeconfig_server, phase_error, read, say, write_file
+from .common import K8S, KUBELET_DIR, LIB, MANIFESTS, UNIT, kubeconfig, kubeconfig_server, phase_error, read, say, write_file
 
 SHARED = ['ca.crt', 'ca.key', 'sa.key', 'sa.pub', 'front-proxy-ca.crt', 'front-proxy-ca.key']
 NODE_PAIRS = ['apiserver', 'apiserver-kubelet-client', 'front-proxy-client']
@@ -68,7 +68,7 @@ def certs(cfg):
             raise phase_error(f'certs/{name}', f'hap stand-in: {crt} and {key} must exist (the pki role issues them; the stand-in generates no certificates)')
         say(f'[certs] Using existing {name} {"certificate authority" if name.endswith("ca") else "certificate and key on disk"}')
     sans = subprocess.run(['openssl', 'x509', '-noout', '-ext', 'subjectAltName', '-in', f'{pki}/apiserver.crt'], capture_output=True, text=True).stdout
-    have = {s.strip().split(':', 1)[1] for s in sans.splitlines()[1:] for s in s.split(',') if ':' in s}
+    have = {part.strip().split(':', 1)[1] for line in sans.splitlines()[1:] for part in line.split(',') if ':' in part}
     host = cfg['controlPlaneEndpoint'].rsplit(':', 1)[0].strip('[]')
     for want in [host, cfg['endpoint']['advertiseAddress'], *[s.lower() for s in cfg['certSANs']]]:
         if want not in have:

@@ -1,6 +1,5 @@
 """kubeadm STAND-IN (hap test double): the commands hap's roles run, following BEHAVIOUR.md."""
 import json
-import os
 import secrets
 import signal
 import sys
@@ -8,7 +7,7 @@ import sys
 from . import cluster as C
 from . import config as K
 from . import files as F
-from .common import K8S, Fatal, STACK_HINT, Api, installed_version, phase_error, say
+from .common import K8S, Fatal, STACK_HINT, Api, installed_version, minor, say
 from .join import join
 from .ops import reset, token, upgrade
 
@@ -62,7 +61,7 @@ def init(flags, version):
     F.preflight(F.node_checks(cfg['endpoint']['bindPort'], cfg['etcd']), ignored(flags, cfg['registration']))
     say('[preflight] Pulling images required for setting up a Kubernetes cluster (hap stand-in: nothing to pull)')
     F.certs(cfg)
-    names = ['admin.conf'] + (['super-admin.conf'] if C_minor(version) >= 29 else []) + ['kubelet.conf', 'controller-manager.conf', 'scheduler.conf']
+    names = ['admin.conf'] + (['super-admin.conf'] if minor(version) >= 29 else []) + ['kubelet.conf', 'controller-manager.conf', 'scheduler.conf']
     F.kubeconfigs(cfg, names)
     say(f'[etcd] hap stand-in: external etcd at {",".join(cfg["etcd"].get("endpoints") or [])} (no local etcd manifest)')
     F.manifests(cfg, {k: K.extra_args(cfg['cluster'].get(k)) for k in ('apiServer', 'controllerManager', 'scheduler')})
@@ -83,10 +82,6 @@ def init(flags, version):
     C.cluster_info(api, cfg)
     say('[addons] hap stand-in: CoreDNS and kube-proxy are not deployed')
     final_block(cfg, tokens, key, flags)
-
-
-def C_minor(version):
-    return int(version.lstrip('v').split('.')[1])
 
 
 def join_command(endpoint, token, ca_hash, key=None, one_line=False):

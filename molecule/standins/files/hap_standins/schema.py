@@ -38,8 +38,8 @@ class Validator:
             node = node[part.replace('~1', '/').replace('~0', '~')]
         return node
 
-    def ok(self, schema, value, path='', definition=None):
-        return not self.errors(schema, value, path)
+    def ok(self, schema, value):
+        return not self.errors(schema, value)
 
     def errors(self, schema, v, path=''):
         if schema is True or schema == {}:
