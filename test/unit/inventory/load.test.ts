@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { addPlaybookVars, loadInventory } from '../../../engine/inventory/index.ts';
 import { project } from '../../support/project.ts';
 import { formatPos } from '../../../engine/source/errors.ts';
-import { errorLines, FIX } from './fixtures.ts';
+import { FIX } from './fixtures.ts';
 
 const DIFF = fileURLToPath(new URL('../../differential/fixtures/inventories/', import.meta.url));
 
@@ -94,11 +94,9 @@ describe('loadInventory: other layouts', () => {
     expect(inv.groups.get('web')?.vars).toEqual({ role: 'web' });
   });
 
-  it('refuses a file in an inventory directory that is not YAML, naming it', async () => {
-    const { dir } = await project({ 'inv/a.yml': 'all:\n  hosts:\n    h1:\n', 'inv/hosts': '[g]\nh2\n' });
-    expect(await errorLines(() => loadInventory(join(dir, 'inv')))).toEqual([
-      `inventory directory ${dir}/inv holds ${dir}/inv/hosts, which is not YAML (.yml, .yaml, .json): hap reads YAML inventories only; convert it or move it out`,
-    ]);
+  it('skips a file in an inventory directory that is not YAML (a PKI kept beside hosts.yml)', async () => {
+    const { dir } = await project({ 'inv/a.yml': 'all:\n  hosts:\n    h1:\n', 'inv/hosts': '[g]\nh2\n', 'inv/pki/ca.crt': 'x' });
+    expect((await loadInventory(join(dir, 'inv'))).order).toEqual(['h1']);
   });
 
   it("lets group_vars and host_vars beside the playbook win over the inventory's", async () => {
