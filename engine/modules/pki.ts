@@ -31,6 +31,8 @@ export interface PkiArgs {
     /** `[{name, addresses}]`, or `{name: address}` / `{name: [addresses]}` */
     etcd_members: HostsArg;
     control_plane: HostsArg;
+    /** hosts that only need the cluster CA certificate (load balancers checking /readyz) */
+    ca_only?: string[];
     endpoints?: string[];
     service_cidr?: string;
     cluster_domain?: string;
@@ -105,6 +107,7 @@ const schema = {
       properties: {
         etcd_members: hosts,
         control_plane: hosts,
+        ca_only: strings,
         endpoints: strings,
         service_cidr: { type: 'string' },
         cluster_domain: { type: 'string' },
@@ -149,10 +152,11 @@ export const pkiModule: ModuleDef<PkiArgs> = {
     const plan = withVaultedKeys(await planPki(request, io, new Date()), args.vault_keys ? await plainCaKeys(caKeys, ctx) : [], io);
     if (!args.kubeadm || plan.status === 'failed') return plan;
     const layout = kubeadmHosts(args.kubeadm);
+    const caOnly = args.kubeadm.ca_only ?? [];
     const files = Object.fromEntries(
-      [...new Set([...layout.etcdMembers, ...layout.controlPlane].map((h) => h.name))].map((host) => [
+      [...new Set([...layout.etcdMembers, ...layout.controlPlane].map((h) => h.name).concat(caOnly))].map((host) => [
         host,
-        hostFiles(layout, host).map((f) => ({ ...f, src: join(args.dir, f.src) })),
+        hostFiles({ ...layout, caOnly }, host).map((f) => ({ ...f, src: join(args.dir, f.src) })),
       ]),
     );
     return { ...plan, result: { ...plan.result, files } };

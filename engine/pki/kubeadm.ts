@@ -97,7 +97,7 @@ export interface HostFile {
 }
 
 /** Only the files `host` needs, with per-host etcd certs renamed to kubeadm's names. */
-export function hostFiles(input: Pick<KubeadmLayoutInput, 'etcdMembers' | 'controlPlane'>, host: string): HostFile[] {
+export function hostFiles(input: Pick<KubeadmLayoutInput, 'etcdMembers' | 'controlPlane'> & { caOnly?: string[] }, host: string): HostFile[] {
   const files: HostFile[] = [];
   const pair = (src: string, dest = src): void => {
     files.push({ src: `${src}.crt`, dest: `${dest}.crt`, mode: '0644' }, { src: `${src}.key`, dest: `${dest}.key`, mode: '0600' });
@@ -105,6 +105,7 @@ export function hostFiles(input: Pick<KubeadmLayoutInput, 'etcdMembers' | 'contr
   const isEtcd = input.etcdMembers.some((h) => h.name === host);
   const isControlPlane = input.controlPlane.some((h) => h.name === host);
   if (isEtcd || isControlPlane) files.push({ src: 'etcd/ca.crt', dest: 'etcd/ca.crt', mode: '0644' });
+  if (!isControlPlane && input.caOnly?.includes(host)) files.push({ src: 'ca.crt', dest: 'ca.crt', mode: '0644' });
   if (isEtcd) {
     pair(`etcd/server-${host}`, 'etcd/server');
     pair(`etcd/peer-${host}`, 'etcd/peer');

@@ -201,7 +201,8 @@ export const FILTERS: Record<string, FilterFn> = {
   trim: (v, [chars]) => pyStrip(pyStr(v), chars),
   list: (v) => [...toList(v)],
   // Ansible's extract: `'h1' | extract(hostvars, 'ansible_host')` is hostvars['h1'].ansible_host
-  extract: (v, [container, ...keys]) => [v, ...keys].reduce((acc: unknown, k) => getAttr(acc, k, String(k)), container),
+  // Ansible's extract: morekeys may be one key or a list of keys
+  extract: (v, [container, ...keys]) => [v, ...keys.flat()].reduce((acc: unknown, k) => getAttr(acc, k, String(k)), container),
   first: (v) => {
     const l = typeof v === 'string' ? v : toList(v);
     if (l.length === 0) throw new UndefinedVar('(first of an empty sequence)'); // Jinja: undefined, so default() applies
