@@ -110,6 +110,12 @@ describe('hostFiles', () => {
     expect(dests('cp2')).not.toContain('etcd/server.crt');
   });
 
+  it('a load balancer gets the cluster CA certificate only; a host in no list gets nothing', () => {
+    expect(hostFiles({ ...layout, caOnly: ['lb1'] }, 'lb1')).toEqual([{ src: 'ca.crt', dest: 'ca.crt', mode: '0644' }]);
+    expect(hostFiles({ ...layout, caOnly: ['lb1'] }, 'lb2')).toEqual([]);
+    expect(dests('cp2').filter((d) => d === 'ca.crt')).toHaveLength(1);
+  });
+
   it('keys are 0600 and everything else 0644', () => {
     for (const f of hostFiles(layout, 'cp1')) expect(f.mode).toBe(f.dest.endsWith('.key') ? '0600' : '0644');
   });

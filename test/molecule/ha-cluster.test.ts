@@ -1,0 +1,111 @@
+// playbooks/ha-cluster.yml from nothing on 5 lab hosts, an unchanged rerun, then the cluster
+// checked with the real kubectl v1.31 through the VIP, and two hosts lost: the etcd leader's
+// host (the API must answer again through the VIP, the written value still there) and the VIP
+// holder (the VIP must move). Last, --check on the degraded cluster.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { main } from '../../engine/cli/main.ts';
+import { labExec, labFault } from '../../engine/lab/index.ts';
+import { run } from '../../engine/lab/proc.ts';
+import { loadScenario, workDir } from '../../engine/molecule/scenario.ts';
+import { realKubectl } from '../standins/kubectl.ts';
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+
+async function hap(args: string[]): Promise<{ code: number; log: string }> {
+  const out: string[] = [];
+  const code = await main(args, { out: (s) => out.push(s), err: (s) => out.push(s) });
+  return { code, log: out.join('\n') };
+}
+
+/** Polls `probe` every 200 ms until it is true; the seconds it took. */
+async function until(probe: () => Promise<boolean>, timeoutS: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - start > timeoutS * 1000) throw new Error(`${what}: not within ${timeoutS} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return (Date.now() - start) / 1000;
+}
+
+describe('molecule ha-cluster', async () => {
+  const scenario = await loadScenario('ha-cluster');
+  const dir = workDir(scenario);
+  const figures: Record<string, number> = {};
+  let kubectl: (args: string[]) => Promise<{ rc: number; stdout: string; stderr: string }>;
+  let vip = '';
+  const sh = (host: string, cmd: string) => labExec(scenario.lab, host, cmd, { timeoutMs: 30_000 });
+
+  beforeAll(async () => {
+    await hap(['molecule', 'destroy', 'ha-cluster']);
+  }, 120_000);
+  afterAll(async () => {
+    console.log(`ha-cluster figures: ${JSON.stringify(figures)}`);
+    await hap(['molecule', 'destroy', 'ha-cluster']);
+  }, 120_000);
+
+  it('builds the cluster from nothing, and a rerun changes nothing', async () => {
+    let t = Date.now();
+    const converge = await hap(['molecule', 'converge', 'ha-cluster']);
+    if (converge.code !== 0) console.log(converge.log);
+    expect(converge.code).toBe(0);
+    figures.converge_s = (Date.now() - t) / 1000;
+    t = Date.now();
+    const again = await hap(['molecule', 'idempotence', 'ha-cluster']);
+    if (again.code !== 0) console.log(again.log);
+    expect(again.log).toContain('second converge: changed=0');
+    figures.rerun_s = (Date.now() - t) / 1000;
+  }, 1_200_000);
+
+  it('answers the real kubectl through the VIP: 3 ready control-plane nodes, a value written and read back', async () => {
+    const inv = parse(await readFile(join(dir, 'hosts.yml'), 'utf8')) as { all: { hosts: Record<string, { ansible_host: string }> } };
+    vip = inv.all.hosts.h4!.ansible_host.replace(/\d+$/, '100');
+    const conf = join(dir, 'admin.conf');
+    await writeFile(conf, (await sh('h1', 'cat /etc/kubernetes/admin.conf')).stdout);
+    expect(await readFile(conf, 'utf8')).toContain(`server: https://${vip}:6443`);
+    const bin = await realKubectl();
+    kubectl = (args) => run([bin, '--kubeconfig', conf, '--request-timeout=5s', ...args], { timeoutMs: 30_000 });
+    const nodes = await kubectl(['get', 'nodes', '--no-headers']);
+    expect(nodes.rc).toBe(0);
+    expect(nodes.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(0, 2).join(' ')).sort()).toEqual(['h1 Ready', 'h2 Ready', 'h3 Ready']);
+    expect((await kubectl(['create', 'configmap', 'ha-probe', '--from-literal=written=before-the-faults'])).rc).toBe(0);
+    expect((await kubectl(['get', 'configmap', 'ha-probe', '-o', 'jsonpath={.data.written}'])).stdout).toBe('before-the-faults');
+  }, 120_000);
+
+  it('answers through the VIP again after the etcd leader host is killed, and the value is still there', async () => {
+    const status = await sh('h1', [
+      'ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt',
+      '--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key',
+      'endpoint status --cluster -w json',
+    ].join(' '));
+    const members = JSON.parse(status.stdout) as Array<{ Endpoint: string; Status: { header: { member_id: number }; leader: number } }>;
+    const leader = members.find((m) => m.Status.header.member_id === m.Status.leader)!;
+    const hosts = parse(await readFile(join(dir, 'hosts.yml'), 'utf8')) as { all: { hosts: Record<string, { ansible_host: string }> } };
+    const leaderHost = Object.entries(hosts.all.hosts).find(([, h]) => leader.Endpoint.includes(`//${h.ansible_host}:`))![0];
+    await labFault(scenario.lab, 'kill', leaderHost);
+    figures.api_back_after_leader_host_killed_s = await until(async () => (await kubectl(['get', '--raw', '/readyz'])).stdout === 'ok' &&
+      (await kubectl(['get', 'configmap', 'ha-probe', '-o', 'jsonpath={.data.written}'])).stdout === 'before-the-faults', 60, 'API through the VIP');
+    figures.killed_etcd_leader_host = Number(leaderHost.slice(1));
+  }, 120_000);
+
+  it('moves the VIP when its holder is killed', async () => {
+    const holds = async (h: string) => (await sh(h, 'ip -o -4 addr show')).stdout.includes(` ${vip}/`);
+    const holder = (await holds('h4')) ? 'h4' : 'h5';
+    const other = holder === 'h4' ? 'h5' : 'h4';
+    expect(await holds(other)).toBe(false);
+    await labFault(scenario.lab, 'kill', holder);
+    figures.vip_moved_s = await until(() => holds(other), 30, `VIP on ${other}`);
+    figures.api_through_vip_after_lb_killed_s = await until(async () => (await kubectl(['get', '--raw', '/readyz'])).stdout === 'ok', 30, 'API through the moved VIP');
+  }, 120_000);
+
+  it('--check on the degraded cluster names the lost hosts and changes nothing on the others', async () => {
+    const pids = (await sh('h2', 'systemctl show etcd -p ExecMainPID --value')).stdout;
+    const check = await hap(['run', join(ROOT, 'playbooks/ha-cluster.yml'), '-i', dir, '--check']);
+    expect(check.code).toBe(4); // unreachable hosts, nothing failed
+    expect(check.log).toMatch(/unreachable: \[h\d\]/);
+    expect(check.log).toContain('PLAY RECAP');
+    expect((await sh('h2', 'systemctl show etcd -p ExecMainPID --value')).stdout).toBe(pids);
+  }, 600_000);
+});
