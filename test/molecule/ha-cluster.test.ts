@@ -3,6 +3,7 @@
 // host (the API must answer again through the VIP, the written value still there) and the VIP
 // holder (the VIP must move). Last, --check on the degraded cluster.
 import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -62,7 +63,7 @@ describe('molecule ha-cluster', async () => {
   it('answers the real kubectl through the VIP: 3 ready control-plane nodes, a value written and read back', async () => {
     const inv = parse(await readFile(join(dir, 'hosts.yml'), 'utf8')) as { all: { hosts: Record<string, { ansible_host: string }> } };
     vip = inv.all.hosts.h4!.ansible_host.replace(/\d+$/, '100');
-    const conf = join(dir, 'admin.conf');
+    const conf = join(tmpdir(), `hap-ha-cluster-${process.pid}.conf`); // not in the inventory directory
     await writeFile(conf, (await sh('h1', 'cat /etc/kubernetes/admin.conf')).stdout);
     expect(await readFile(conf, 'utf8')).toContain(`server: https://${vip}:6443`);
     const bin = await realKubectl();
