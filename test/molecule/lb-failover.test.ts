@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, workDir } from '../../engine/molecule/scenario.ts';
 import { moleculeTest } from '../support/molecule.ts';
@@ -14,7 +13,7 @@ describe('molecule lb-failover', () => {
     const log = await moleculeTest('lb-failover');
     expect(log).toContain('TASK The VIP moved to h2 within 3 s');
     expect(log).toContain("TASK haproxy's own message, the old configuration kept serving, the files are unchanged");
-    const figures = JSON.parse(await readFile(join(workDir(await loadScenario('lb-failover')), 'figures.json'), 'utf8')) as Record<string, { failed: number; longest_gap_s: number; resets_retried: number }>;
+    const figures = JSON.parse(await readFile(`${workDir(await loadScenario('lb-failover'))}-figures.json`, 'utf8')) as Record<string, { failed: number; longest_gap_s: number; resets_retried: number }>;
     const rows = Object.entries(figures).map(([phase, f]) => `${phase}: failed ${f.failed}, resets retried ${f.resets_retried}, longest gap ${f.longest_gap_s} s`);
     console.log(`lb-failover figures:\n  ${rows.join('\n  ')}`);
     expect(figures['rolling change']?.failed).toBe(0);

@@ -1,4 +1,6 @@
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hap, project } from '../../support/project.ts';
 import { checkVipSpec, type StaticInput } from '../../../engine/executor/gates/vip/check.ts';
 import { probeCommand } from '../../../engine/executor/gates/vip/probe.ts';
 import {
@@ -13,6 +15,8 @@ import {
   type LbState,
   type VipStatus,
 } from '../../../engine/executor/gates/vip/status.ts';
+
+const PLAYBOOK = resolve(import.meta.dirname, '../../../playbooks/lb.yml');
 
 // haproxy 2.6.12's /stats;csv header and `ip -o addr show`, captured on a lab LB host
 const HEADER =
@@ -167,4 +171,40 @@ describe.each([
 it('static errors carry the origin of the offending value', () => {
   const r = checkVipSpec(input({ virtualRouterId: { value: 300, origin: 'inv/group_vars/lb.yml:3:23 (group lb)' } }));
   expect(r.errors[0]?.origin).toBe('inv/group_vars/lb.yml:3:23 (group lb)');
+});
+
+describe('static checks through hap validate and hap run (nothing contacted)', () => {
+  const inventory = (vip: string, vrid: number, extra = '') => `all:
+  vars:
+    lb_vip: ${vip}
+    lb_virtual_router_id: ${vrid}
+  children:
+    lb:
+      hosts:
+        lb1: { ansible_host: 10.0.0.11 }
+${extra}    control_plane:
+      hosts:
+        cp1: { ansible_host: 10.0.0.21 }
+`;
+  it('names the inventory file and line of each bad value, exit 1', async () => {
+    const { dir } = await project({ 'inv/hosts.yml': inventory('10.0.0.21', 300) });
+    const r = await hap('validate', PLAYBOOK, '-i', join(dir, 'inv/hosts.yml'));
+    expect(r.code).toBe(1);
+    const text = [...r.out, ...r.err].join('\n');
+    expect(text).toContain(`${join(dir, 'inv/hosts.yml')}:3:13: vip gate: the VIP 10.0.0.21 is host cp1's own address`);
+    expect(text).toContain(`${join(dir, 'inv/hosts.yml')}:4:27: vip gate: virtual_router_id '300' must be an integer 1-255`);
+  });
+  it('warns about a single LB host and passes', async () => {
+    const { dir } = await project({ 'inv/hosts.yml': inventory('10.0.0.100', 51) });
+    const r = await hap('validate', PLAYBOOK, '-i', join(dir, 'inv/hosts.yml'));
+    expect(r.code).toBe(0);
+    expect(r.err.join('\n')).toContain("vip gate: group 'lb' has one LB host (lb1)");
+  });
+  it('a run stops before connecting to any host', async () => {
+    const { dir } = await project({ 'inv/hosts.yml': inventory('10.9.9.9', 51, '        lb2: { ansible_host: 10.0.0.12 }\n') });
+    const r = await hap('run', PLAYBOOK, '-i', join(dir, 'inv/hosts.yml'), '--output', 'json');
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toContain('vip gate: the VIP 10.9.9.9/24 is not in the subnet of LB host lb1 (10.0.0.11');
+    expect(r.events.some((e) => e.event === 'host_result')).toBe(false);
+  });
 });

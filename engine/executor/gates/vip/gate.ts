@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { selectHosts } from '../../../inventory/index.ts';
 import type { VipSpec } from '../../../playbook/types.ts';
 import { HapError, type SourcePos } from '../../../source/errors.ts';
-import { UnreachableError } from '../../../transport/types.ts';
+import { UnreachableError, type Become } from '../../../transport/types.ts';
 import { mergeVars } from '../../../vars/ladder.ts';
 import { renderValue } from '../../../vars/interpolate.ts';
 import type { HostState } from '../../host.ts';
@@ -69,6 +69,16 @@ export class VipGate implements Gate {
     return this.targetCache;
   }
 
+  /** The play's privilege escalation on this LB (the flag file needs root), as its tasks get it. */
+  private become(host: string): Become | undefined {
+    const vars = this.env.varsFor(host, undefined, {}, true);
+    const on = this.env.play.become ?? (vars.ansible_become === true || vars.ansible_become === 'true');
+    if (!on) return undefined;
+    const user = this.env.play.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? 'root';
+    const pw = (vars.ansible_become_password ?? vars.ansible_become_pass) as string | undefined;
+    return { user, method: 'sudo', ...(pw !== undefined ? { password: String(pw) } : {}) };
+  }
+
   private address(host: string): HostAddress {
     const { vars, origins } = mergeVars({ inventory: this.env.ctx.inventory, host, extra: this.env.ctx.options.extra });
     const scope = this.env.varsFor(host, undefined, {}, false);
@@ -107,7 +117,7 @@ export class VipGate implements Gate {
         const state = this.stateOf(host);
         try {
           if (state.unreachable) throw new UnreachableError('unreachable earlier in this run', host);
-          return await probe(await state.open(this.env.ctx), host, target);
+          return await probe(await state.open(this.env.ctx), host, target, this.become(host));
         } catch (e) {
           if (!(e instanceof UnreachableError)) throw e;
           return { host, reachable: false, error: e.message, holds: false, keepalived: 'unknown', haproxy: 'unknown', maintenance: false };
@@ -148,7 +158,7 @@ export class VipGate implements Gate {
     }
     const { target } = this.target();
     for (const h of lbs) {
-      const r = await setMaintenance(await this.stateOf(h).open(this.env.ctx), target, true);
+      const r = await setMaintenance(await this.stateOf(h).open(this.env.ctx), target, true, this.become(h));
       if (!r.ok) return `vip gate could not put ${h} in maintenance: ${r.output}`;
       this.held.push(h);
     }
@@ -187,7 +197,7 @@ export class VipGate implements Gate {
     this.held = [];
     for (const h of lbs) {
       try {
-        const r = await setMaintenance(await this.stateOf(h).open(this.env.ctx), target, false);
+        const r = await setMaintenance(await this.stateOf(h).open(this.env.ctx), target, false, this.become(h));
         if (!r.ok) return `vip gate could not lift maintenance on ${h}: ${r.output}`;
       } catch (e) {
         if (!(e instanceof UnreachableError)) throw e;

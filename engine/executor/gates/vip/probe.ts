@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { quote, shellJoin } from '../../../transport/quote.ts';
-import type { Transport } from '../../../transport/types.ts';
+import type { Become, Transport } from '../../../transport/types.ts';
 import { marker, parseProbe, type LbState } from './status.ts';
 
 /** Where the gate looks on each LB host (from the play's `vip:` spec). */
@@ -33,8 +33,8 @@ export function probeCommand(t: VipTarget): string {
   ].join('; ');
 }
 
-export async function probe(tr: Transport, host: string, t: VipTarget): Promise<LbState> {
-  const r = await tr.exec(probeCommand(t));
+export async function probe(tr: Transport, host: string, t: VipTarget, become?: Become): Promise<LbState> {
+  const r = await tr.exec(probeCommand(t), { become });
   return parseProbe(host, t.address, t.backend, r.stdout);
 }
 
@@ -43,8 +43,8 @@ export async function probe(tr: Transport, host: string, t: VipTarget): Promise<
  * FAULT while it holds a non-zero number, so the VIP moves to a peer and stays away while
  * the host's own tasks run (even if they restart keepalived).
  */
-export async function setMaintenance(tr: Transport, t: VipTarget, on: boolean): Promise<{ ok: boolean; output: string }> {
+export async function setMaintenance(tr: Transport, t: VipTarget, on: boolean, become?: Become): Promise<{ ok: boolean; output: string }> {
   const file = t.maintenanceFile;
-  const r = await tr.exec(`mkdir -p ${quote(dirname(file))} && echo ${on ? 1 : 0} > ${quote(file)}`);
+  const r = await tr.exec(`mkdir -p ${quote(dirname(file))} && echo ${on ? 1 : 0} > ${quote(file)}`, { become });
   return { ok: r.rc === 0, output: (r.stdout + r.stderr).trim() };
 }
