@@ -1,13 +1,14 @@
 import { HapError, type SourcePos } from '../source/errors.ts';
 import { posOf } from '../source/yaml.ts';
 
+// Ansible's int, float and bool checks accept their text forms too (`-e keep=7` is a string)
 const TYPES: Record<string, Record<string, unknown>> = {
   str: { type: 'string' },
   path: { type: 'string' },
   raw: {},
-  int: { type: 'integer' },
-  float: { type: 'number' },
-  bool: { type: 'boolean' },
+  int: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^[+-]?[0-9]+$' }] },
+  float: { anyOf: [{ type: 'number' }, { type: 'string', pattern: '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$' }] },
+  bool: { anyOf: [{ type: 'boolean' }, { enum: ['yes', 'no', 'on', 'off', 'true', 'false', 'True', 'False', 'y', 'n', '1', '0', 1, 0] }] },
   list: { type: 'array' },
   dict: { type: 'object' },
 };

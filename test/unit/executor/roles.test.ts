@@ -56,6 +56,19 @@ describe('roles', () => {
     expect(await exists(join(dir, 'out/w1.conf'))).toBe(false);
   });
 
+  it('accepts an int argument written as text, as Ansible does (-e app_port=8080 is a string)', async () => {
+    const { dir, run } = await setup(`
+- hosts: w1
+  gather_facts: false
+  roles:
+    - role: app
+      app_port: "8080"
+`);
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(await readFile(join(dir, 'out/w1.conf'), 'utf8')).toBe('port=8080 role=app\n');
+  });
+
   it('include_role with tasks_from and vars, import_role', async () => {
     const { dir, run } = await setup(`
 - hosts: w1
