@@ -60,6 +60,7 @@ describe('molecule monitoring', () => {
     expect(first('HAProxyDown', 'firing', { instance: 'h4', severity: 'critical' })).toBeDefined();
     expect(first('APIServerDown', 'firing', { instance: 'h1', job: 'kubernetes-apiserver' })).toBeDefined();
     expect(first('VIPHeldByNoLB', 'firing', { severity: 'critical' })).toBeDefined();
+    expect(first('VIPHeldByTwoLBs', 'firing', { severity: 'critical' })).toBeDefined();
     // nothing about h2 but its haproxy's view of the stopped apiserver (its only backend)
     expect(receiver!.deliveries.filter((d) => d.labels.instance === 'h2' && !d.labels.alertname!.startsWith('HAProxy'))).toEqual([]);
   }, 900_000);
