@@ -7,10 +7,12 @@
 import { mkdir } from 'node:fs/promises';
 import { startSshdHosts } from '../test/support/sshd-host.ts';
 import { ansibleInventory, hapInventory } from './inventories.ts';
+import { raiseNeighbourLimits } from './net.ts';
 
 const [n, dir] = [Number(process.argv[2]), process.argv[3]];
 if (!Number.isInteger(n) || n < 1 || !dir) throw new Error('usage: npx tsx bench/hosts.ts N DIR');
 await mkdir(dir, { recursive: true });
+await raiseNeighbourLimits(n);
 const lab = await startSshdHosts({ prefix: 'hbench', count: n, subnet: process.env.HAP_BENCH_SUBNET ?? '10.216.0.0/16' });
 console.log(`${n} hosts up: ${await hapInventory(dir, lab)} ${await ansibleInventory(dir, lab)}`);
 let stopping = false;

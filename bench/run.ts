@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSshdHosts } from '../test/support/sshd-host.ts';
 import { ansibleInventory, hapInventory } from './inventories.ts';
+import { raiseNeighbourLimits, sessionsIn } from './net.ts';
 import {
   checkRun, formatTable, median, parseAnsibleRecap, parseHapRecap, parseHostCounts, parseMaxRssKb,
   type Measure, type Phase, type Recap, type Row,
@@ -62,22 +63,35 @@ async function closeMasters(): Promise<void> {
 
 type Engine = 'hap' | 'ansible';
 
-async function oneRun(engine: Engine, phase: Phase, inv: string, hosts: string[], forks: number): Promise<Measure> {
+/** Polls until no hap session is left on the hosts (sshd notices a closed connection at once). */
+async function sessionsLeft(netns: string[]): Promise<{ sshd: number; sh: number }> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const left = await sessionsIn(netns);
+    if ((left.sshd === 0 && left.sh === 0) || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function oneRun(engine: Engine, phase: Phase, inv: string, hosts: string[], forks: number, netns: string[]): Promise<Measure> {
   if (phase === 'first') await rm(WORK, { recursive: true, force: true });
   const timeoutMs = 30 * 60_000;
   let child: Child;
   let recap: Recap | undefined;
+  const problems0: string[] = [];
   if (engine === 'hap') {
     const args = ['-v', process.execPath, join(ROOT, 'bin', 'hap.mjs'), 'run', PLAYBOOK, '-i', inv, '--output', 'json', '--forks', String(forks)];
     child = await runChild(TIME, args, process.env, timeoutMs);
     recap = parseHapRecap(child.stdout);
+    const left = await sessionsLeft(netns);
+    if (left.sshd || left.sh) problems0.push(`${left.sshd} sshd sessions and ${left.sh} shells left on the hosts after hap exited`);
   } else {
     const env = { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE_DIR, 'ansible.cfg'), ANSIBLE_SSH_CONTROL_PATH_DIR: CONTROL_DIR };
     child = await runChild(TIME, ['-v', 'ansible-playbook', '-i', inv, '-f', String(forks), join(ANSIBLE_DIR, 'bench.yml')], env, timeoutMs);
     recap = parseAnsibleRecap(child.stdout);
     await closeMasters();
   }
-  const problems = checkRun(recap, hosts, phase, child.rc);
+  const problems = [...problems0, ...checkRun(recap, hosts, phase, child.rc)];
   if (problems.length) {
     const tail = (s: string) => s.split('\n').slice(-15).join('\n');
     console.error(`${engine} ${phase} run: ${problems.slice(0, 5).join('; ')}\n--- stdout tail\n${tail(child.stdout)}\n--- stderr tail\n${tail(child.stderr)}`);
@@ -86,10 +100,10 @@ async function oneRun(engine: Engine, phase: Phase, inv: string, hosts: string[]
 }
 
 /** K runs of one phase: median wall time, largest RSS, every problem. */
-async function measure(engine: Engine, phase: Phase, runs: number, inv: string, hosts: string[], forks: number): Promise<Measure> {
+async function measure(engine: Engine, phase: Phase, runs: number, inv: string, hosts: string[], forks: number, netns: string[]): Promise<Measure> {
   const all: Measure[] = [];
   for (let k = 0; k < runs; k++) {
-    const m = await oneRun(engine, phase, inv, hosts, forks);
+    const m = await oneRun(engine, phase, inv, hosts, forks, netns);
     console.log(`  ${engine} ${phase} run ${k + 1}: ${m.wallS.toFixed(2)} s, peak RSS ${((m.maxRssKb ?? 0) / 1024).toFixed(0)} MiB${m.problems.length ? ', INVALID' : ''}`);
     all.push(m);
   }
@@ -102,22 +116,6 @@ async function measure(engine: Engine, phase: Phase, runs: number, inv: string, 
   };
 }
 
-/**
- * The kernel's ARP table is shared by all namespaces: N hosts need about 2N entries, and past
- * gc_thresh3 (default 1024) lookups fail ("neighbor table overflow") and handshakes time out.
- */
-async function raiseNeighbourLimits(n: number): Promise<void> {
-  const want = { gc_thresh1: 1024, gc_thresh2: Math.max(4096, 4 * n), gc_thresh3: Math.max(8192, 8 * n) };
-  for (const [k, v] of Object.entries(want)) {
-    const file = `/proc/sys/net/ipv4/neigh/default/${k}`;
-    const cur = Number((await readFile(file, 'utf8')).trim());
-    if (cur < v) {
-      await writeFile(file, String(v));
-      console.log(`raised net.ipv4.neigh.default.${k} ${cur} -> ${v}`);
-    }
-  }
-}
-
 async function benchN(n: number, o: { runs: number; ansible: boolean; forks?: number }): Promise<Row[]> {
   await raiseNeighbourLimits(n);
   const t0 = performance.now();
@@ -126,16 +124,17 @@ async function benchN(n: number, o: { runs: number; ansible: boolean; forks?: nu
   const dir = await mkdtemp(join(tmpdir(), 'hbench-inv-'));
   try {
     const names = lab.hosts.map((h) => h.name);
+    const netns = lab.hosts.map((h) => h.netns);
     const forks = o.forks ?? n;
     const hapInv = await hapInventory(dir, lab);
     const rows: Row[] = [];
-    for (const phase of ['first', 'second'] as const) rows.push({ hosts: n, forks, phase, hap: await measure('hap', phase, o.runs, hapInv, names, forks) });
+    for (const phase of ['first', 'second'] as const) rows.push({ hosts: n, forks, phase, hap: await measure('hap', phase, o.runs, hapInv, names, forks, netns) });
     if (o.ansible) {
       const ansInv = await ansibleInventory(dir, lab);
       const aForks = Math.min(n, 50);
       for (const row of rows) {
         row.ansibleForks = aForks;
-        row.ansible = await measure('ansible', row.phase, o.runs, ansInv, names, aForks);
+        row.ansible = await measure('ansible', row.phase, o.runs, ansInv, names, aForks, netns);
       }
     }
     return rows;
@@ -155,6 +154,7 @@ async function environment(): Promise<string> {
     '- hap: `node bin/hap.mjs run bench/playbook/bench.yml --output json --forks N` (SSH, one connection per host)',
     `- ansible: \`ansible-playbook -f min(N,50) ${ANSIBLE_DIR}/bench.yml\` with its ansible.cfg (pipelining, ControlPersist)`,
     '- wall: median of the runs; peak RSS: `/usr/bin/time -v` maximum resident set size (largest single process)',
+    '- after every hap run the hosts are checked for sshd sessions or shells left behind: any makes the run INVALID',
   ].join('\n');
 }
 
