@@ -32,13 +32,19 @@ export async function runInclude(env: PlayEnv, inc: IncludeTask, hosts: string[]
   for (let i = 0; i < rounds; i++) {
     const these = [...items.keys()].filter((h) => !failed.has(h) && env.hosts.get(h)!.active && (inc.loop === undefined || (items.get(h)?.length ?? 0) > i));
     const locals = (h: string) => (inc.loop === undefined ? {} : { [inc.loopVar]: items.get(h)![i] });
-    for (const h of these) env.includeLocals.set(h, locals(h));
+    // an include inside an included file keeps the outer loop's variables, and gives them back
+    const outer = new Map(these.map((h) => [h, env.includeLocals.get(h)]));
+    for (const h of these) env.includeLocals.set(h, { ...outer.get(h), ...locals(h) });
     try {
       for (const [tasks, group] of await groupByTasks(env, inc, these, failed)) {
         for (const h of await runList(env, tasks, group, rescuable)) failed.add(h);
       }
     } finally {
-      for (const h of these) env.includeLocals.delete(h);
+      for (const h of these) {
+        const prev = outer.get(h);
+        if (prev) env.includeLocals.set(h, prev);
+        else env.includeLocals.delete(h);
+      }
     }
   }
   return failed;

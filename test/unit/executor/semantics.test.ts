@@ -96,6 +96,22 @@ describe('Ansible 2.14 semantics', () => {
     expect(r.recap?.w1).toMatchObject({ ok: 3 });
   });
 
+  it('an include inside a looped include keeps the outer loop variable after it returns', async () => {
+    const r = await run(
+      `
+- hosts: w1
+  gather_facts: false
+  tasks:
+    - include_tasks: outer.yml
+      loop: [a, b]
+      loop_control: { loop_var: outer_item }
+`,
+      { 'outer.yml': '- include_tasks: inner.yml\n- debug: { msg: "after {{ outer_item }}" }\n', 'inner.yml': '- debug: { msg: "inner {{ outer_item }}" }\n' },
+    );
+    expect(r.code).toBe(0);
+    expect(printed(r, 'w1')).toEqual(['inner a', 'after a', 'inner b', 'after b']);
+  });
+
   it('with_items flattens one level; loop with with_items is a load error', async () => {
     const flat = await run(`
 - hosts: w1
