@@ -25,7 +25,8 @@ import {
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
 const PLAYBOOK = join(HERE, 'playbook', 'bench.yml');
-const ANSIBLE_DIR = process.env.HAP_BENCH_ANSIBLE_DIR ?? '/work/shared/bench/ansible';
+// beside the repository, as the workplace lays it out: ../shared/bench/ansible
+const ANSIBLE_DIR = process.env.HAP_BENCH_ANSIBLE_DIR ?? join(ROOT, '..', 'shared', 'bench', 'ansible');
 const TIME = '/usr/bin/time';
 const WORK = '/tmp/hapbench';
 // Ansible's ssh masters go here (not Ansible's /tmp/hapb-cp), so closing them touches only ours
