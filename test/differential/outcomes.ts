@@ -1,3 +1,4 @@
+import type { RecapCounts } from '../../engine/output/events.ts';
 import type { Ran } from './ansible.ts';
 
 /** What a run amounts to, in terms both tools share. */
@@ -10,15 +11,8 @@ const HAP_EXIT: Record<number, Exit> = { 0: 'ok', 1: 'error', 2: 'failed', 4: 'u
 export const ansibleExit = (code: number): Exit => ANSIBLE_EXIT[code] ?? `code ${code}`;
 export const hapExit = (code: number): Exit => HAP_EXIT[code] ?? `code ${code}`;
 
-export interface Counts {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-  skipped: number;
-  rescued: number;
-  ignored: number;
-}
+/** A host's recap, as hap's events carry it (Ansible's PLAY RECAP is parsed into the same). */
+export type Counts = RecapCounts;
 
 /** A playbook run: exit, recap per host, and what each debug task printed on each host, in order. */
 export interface PlayOutcome {
