@@ -1,10 +1,12 @@
 // A client loop through the VIP, run on the controller around one action (a fault, a nested
-// hap run). One HTTPS GET at a time on a new connection (so haproxy balances each), every
+// hap run); shared by the scenarios that prove "0 failed requests through the VIP". One HTTPS GET at a time on a new connection (so haproxy balances each), every
 // --interval-ms; prints one JSON line with what it saw. Like client-go, a GET whose connection
 // was reset (it was open on the LB that just gave the VIP away) is retried once at once and
 // counted in `resets_retried`; a request fails when it times out, is refused, or fails again.
-//   node client.mjs --url URL --ca FILE [--interval-ms 50] [--timeout-ms 3000] [--warmup 1]
-//                   [--settle 3] [--max 90] -- ACTION ARGS…
+//   node vip-client.mjs --url URL --ca FILE [--cert FILE --key FILE] [--interval-ms 50]
+//                       [--timeout-ms 3000] [--warmup 1] [--settle 3] [--max 90] -- ACTION ARGS…
+// With --cert/--key it authenticates as that client (e.g. an admin certificate), so a URL such
+// as /api/v1/namespaces/kube-system/configmaps/kubeadm-config reads through to etcd.
 // The action starts after --warmup s; the loop ends --settle s after the action ended and the
 // last failure, or --max s after the action started.
 import { spawn } from 'node:child_process';
@@ -19,6 +21,8 @@ const opts = {};
 for (let i = 0; i < flags.length; i += 2) opts[flags[i].replace(/^--/, '')] = flags[i + 1];
 const url = new URL(opts.url);
 const ca = readFileSync(opts.ca);
+const cert = opts.cert ? readFileSync(opts.cert) : undefined;
+const key = opts.key ? readFileSync(opts.key) : undefined;
 const every = Number(opts['interval-ms'] ?? 50);
 const timeout = Number(opts['timeout-ms'] ?? 3000);
 const warmup = Number(opts.warmup ?? 1) * 1000;
@@ -27,7 +31,7 @@ const max = Number(opts.max ?? 90) * 1000;
 
 function request() {
   return new Promise((resolve) => {
-    const req = https.get(url, { ca, agent: false, timeout }, (res) => {
+    const req = https.get(url, { ca, cert, key, agent: false, timeout }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
