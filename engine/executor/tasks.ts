@@ -54,15 +54,16 @@ export function account(state: HostState, r: TaskResult): void {
 /** Validates a role's arguments (meta/argument_specs) once per host before its first task. */
 function checkRoleArgs(env: PlayEnv, task: Task, host: string): void {
   const entry = task.roleEntry;
-  if (!entry?.role.argSchema) return;
+  const schema = entry?.role.argSchemas?.[entry.entryPoint ?? 'main'];
+  if (!entry || !schema) return;
   const key = `${host}\0${entry.key}`;
   if (env.validatedRoles.has(key)) return;
   env.validatedRoles.add(key);
   const vars = env.varsFor(host, task);
-  const props = Object.keys((entry.role.argSchema.properties as object) ?? {});
+  const props = Object.keys((schema.properties as object) ?? {});
   const values: Record<string, unknown> = {};
   for (const p of props) if (p in vars) values[p] = vars[p];
-  const errs = validate(entry.role.argSchema, values, `role ${entry.role.name} arguments`);
+  const errs = validate(schema, values, `role ${entry.role.name} arguments`);
   if (errs.length) throw new HapError(`role '${entry.role.name}' arguments are invalid: ${errs.map((e) => e.message).join('; ')}`, task.pos);
 }
 

@@ -8,6 +8,7 @@ import { etcdMember } from './etcd_member.ts';
 import { fail } from './fail.ts';
 import { fetchModule } from './fetch.ts';
 import { file } from './file.ts';
+import { haproxyServer } from './haproxy_server.ts';
 import { lineinfile } from './lineinfile.ts';
 import { pause } from './pause.ts';
 import { pkiModule } from './pki.ts';
@@ -23,7 +24,7 @@ import { waitFor } from './wait_for.ts';
 
 /** Every module hap has. includes, meta and handlers are the runner's, not modules. */
 const all = [
-  apt, assert, blockinfile, command, copy, debug, etcdMember, fail, fetchModule, file, lineinfile, pause,
+  apt, assert, blockinfile, command, copy, debug, etcdMember, fail, fetchModule, file, haproxyServer, lineinfile, pause,
   pkiModule, setFact, shell, slurp, stat, systemd, template, uri, waitFor,
 ] as unknown as ModuleDef[];
 

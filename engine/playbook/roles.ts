@@ -58,11 +58,10 @@ export async function loadRoleInfo(ctx: LoadContext, name: string, pos: SourcePo
   const specFile = await roleFile(path, 'meta', 'argument_specs');
   const meta = (info as RoleInfo & { meta?: Record<string, unknown> }).meta;
   const specs = specFile ? ((await ctx.yaml(specFile)) as Record<string, unknown> | null)?.argument_specs : meta?.argument_specs;
-  const mainSpec = (specs as Record<string, unknown> | undefined)?.main;
-  if (mainSpec) {
-    const r = argumentSpecSchema(mainSpec, specFile ?? metaFile ?? path);
+  for (const [entry, spec] of Object.entries((specs as Record<string, unknown> | undefined) ?? {})) {
+    const r = argumentSpecSchema(spec, specFile ?? metaFile ?? path);
     ctx.add(r.errors);
-    info.argSchema = r.schema;
+    if (r.schema) info.argSchemas = { ...info.argSchemas, [entry]: r.schema };
   }
   ctx.roles.set(name, info);
   return info;
@@ -89,7 +88,7 @@ export async function expandRole(
     return [];
   }
   const key = `${role.path}:${tasksFrom}:${JSON.stringify(params)}`;
-  const entry: RoleEntry = { role, params, key, ...(isPrivate ? { private: true } : {}) };
+  const entry: RoleEntry = { role, params, key, entryPoint: tasksFrom, ...(isPrivate ? { private: true } : {}) };
   // like Ansible: a role used twice with the same params runs once per play
   if (entries.some((e) => e.key === key)) return [];
   entries.push(entry);

@@ -13,8 +13,11 @@ export interface RoleInfo {
   defaultsPos: Record<string, SourcePos>;
   vars: Record<string, unknown>;
   varsPos: Record<string, SourcePos>;
-  /** JSON schema built from meta/argument_specs, checked before the role's first task. */
-  argSchema?: Record<string, unknown>;
+  /**
+   * JSON schemas built from meta/argument_specs, by entry point (`main`, or a tasks_from
+   * name), checked before the role's first task; an entry point without a spec is not checked.
+   */
+  argSchemas?: Record<string, Record<string, unknown>>;
 }
 
 /** Keywords every task, block and include shares. */
@@ -45,6 +48,8 @@ export interface RoleEntry {
   role: RoleInfo;
   params: Record<string, unknown>;
   key: string; // unique per use, for "validate once"
+  /** The tasks file it runs (tasks_from), whose argument spec applies. */
+  entryPoint?: string;
   /** include_role (without `public: true`): its defaults and vars are for its own tasks only, as in Ansible. */
   private?: boolean;
 }

@@ -69,6 +69,26 @@ describe('roles', () => {
     expect(await readFile(join(dir, 'out/w1.conf'), 'utf8')).toBe('port=8080 role=app\n');
   });
 
+  it("checks the argument spec of the entry point run, as Ansible does: main's not for tasks_from", async () => {
+    const spec = 'argument_specs:\n  main:\n    options:\n      app_port: { type: int, required: true }\n  other:\n    options:\n      other_word: { type: str, required: true }\n';
+    const { dir, run } = await setup(
+      `
+- hosts: w1
+  gather_facts: false
+  tasks:
+    - include_role: { name: app, tasks_from: other }
+      vars: { app_port: "not main's business" }
+`,
+      { 'roles/app/meta/main.yml': `dependencies: [base]\n${spec}` },
+    );
+    const r = await run();
+    expect(r.code).toBe(2);
+    const msgs = r.events.filter((e) => e.event === 'host_result' && e.status === 'failed').map((e) => (e as { msg: string }).msg);
+    expect(msgs.join('\n')).toMatch(/role 'app' arguments are invalid: .*other_word/);
+    expect(msgs.join('\n')).not.toMatch(/app_port/);
+    expect(await exists(join(dir, 'out/other'))).toBe(false);
+  });
+
   it('include_role with tasks_from and vars, import_role', async () => {
     const { dir, run } = await setup(`
 - hosts: w1

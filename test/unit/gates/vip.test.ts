@@ -21,10 +21,11 @@ const PLAYBOOK = resolve(import.meta.dirname, '../../../playbooks/lb.yml');
 // haproxy 2.6.12's /stats;csv header and `ip -o addr show`, captured on a lab LB host
 const HEADER =
   '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration';
-const row = (px: string, sv: string, status: string) => {
+const row = (px: string, sv: string, status: string, scur = '0') => {
   const f = Array<string>(39).fill('');
   f[0] = px;
   f[1] = sv;
+  f[4] = scur;
   f[17] = status;
   return f.join(',');
 };
@@ -33,7 +34,7 @@ const CSV = [
   row('stats', 'FRONTEND', 'OPEN'),
   row('kube-apiserver', 'h3', 'UP'),
   row('kube-apiserver', 'h4', 'DOWN'),
-  row('kube-apiserver', 'h5', 'UP 1/2'),
+  row('kube-apiserver', 'h5', 'UP 1/2', '3'),
   row('kube-apiserver', 'BACKEND', 'UP'),
 ].join('\n');
 const ADDR = `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
@@ -49,9 +50,9 @@ describe('probe parsing', () => {
     const lb = parseProbe('h2', '10.213.1.100', 'kube-apiserver', probeOutput({}));
     expect(lb).toMatchObject({ host: 'h2', holds: true, keepalived: 'active', haproxy: 'active', maintenance: false, vrrp: 'MASTER' });
     expect(lb.backends).toEqual([
-      { name: 'h3', status: 'UP' },
-      { name: 'h4', status: 'DOWN' },
-      { name: 'h5', status: 'UP 1/2' },
+      { name: 'h3', status: 'UP', sessions: 0 },
+      { name: 'h4', status: 'DOWN', sessions: 0 },
+      { name: 'h5', status: 'UP 1/2', sessions: 3 },
     ]);
   });
   it('a host address that only starts like the VIP is not the VIP', () => {

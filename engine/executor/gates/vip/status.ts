@@ -2,8 +2,10 @@
 
 export interface Backend {
   name: string;
-  /** haproxy's status column: UP, DOWN, UP 1/2, DOWN 1/3, MAINT, no check … */
+  /** haproxy's status column: UP, DOWN, UP 1/2, DOWN 1/3, MAINT, DRAIN, no check … */
   status: string;
+  /** Sessions open on the server now (haproxy's scur). */
+  sessions?: number;
 }
 
 export interface LbState {
@@ -66,12 +68,13 @@ export function parseStatsCsv(lines: string[], backend: string): Backend[] | und
   const px = cols.indexOf('pxname');
   const sv = cols.indexOf('svname');
   const st = cols.indexOf('status');
+  const cur = cols.indexOf('scur');
   const out: Backend[] = [];
   for (const l of lines) {
     if (l.startsWith('#') || !l.includes(',')) continue;
     const f = l.split(',');
     if (f[px] !== backend || f[sv] === 'FRONTEND' || f[sv] === 'BACKEND') continue;
-    out.push({ name: f[sv] ?? '', status: f[st] ?? '' });
+    out.push({ name: f[sv] ?? '', status: f[st] ?? '', sessions: Number(f[cur] ?? 0) || 0 });
   }
   return out;
 }
