@@ -158,6 +158,7 @@ export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string
       result: task.noLog ? { censored: 'the output has been hidden due to the fact that no_log: true was specified for this result' } : r.data,
       checkMode: r.checkMode,
       ...(delegatedTo ? { delegatedTo } : {}),
+      ...(task.module === 'debug' && !task.noLog ? { debug: true } : {}),
     });
   const guard = async (fn: () => Promise<TaskResult>): Promise<TaskResult> => {
     try {

@@ -42,6 +42,8 @@ export type HapEvent =
       result?: Record<string, unknown>;
       /** True when the task ran in check mode and changes were not applied. */
       checkMode?: boolean;
+      /** A debug task's result: its message follows as a `debug` event. */
+      debug?: boolean;
     }
   | { event: 'debug'; host: string; msg: unknown }
   | { event: 'warning'; msg: string; host?: string }

@@ -36,6 +36,7 @@ export function prettyReporter(write: (s: string) => void, verbosity = 0): Repor
         break;
       case 'host_result': {
         if (e.loop && e.status !== 'failed') break; // items already printed
+        if (e.debug && e.item === undefined && (e.status === 'ok' || e.status === 'changed')) break; // the debug event prints it
         const c = colour[e.status];
         const who = e.delegatedTo ? `${e.host} -> ${e.delegatedTo}` : e.host;
         const item = e.item !== undefined ? ` => (item=${e.item})` : '';
