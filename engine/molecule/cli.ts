@@ -8,6 +8,7 @@ import { runStages, type Stage } from './stages.ts';
 const SEQUENCES: Record<string, Stage['name'][]> = {
   test: ['destroy', 'create', 'prepare', 'converge', 'idempotence', 'side_effect', 'verify', 'destroy'],
   create: ['create'],
+  prepare: ['create', 'prepare'],
   converge: ['create', 'prepare', 'converge'],
   idempotence: ['idempotence'],
   side_effect: ['side_effect'],
@@ -19,7 +20,7 @@ const SEQUENCES: Record<string, Stage['name'][]> = {
 export async function moleculeMain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const [verb, target, host] = argv;
   if (!verb || (!SEQUENCES[verb] && verb !== 'login' && verb !== 'list')) {
-    io.err('usage: hap molecule test|create|converge|idempotence|side_effect|verify|destroy|login|list SCENARIO|--all [HOST]');
+    io.err('usage: hap molecule test|create|prepare|converge|idempotence|side_effect|verify|destroy|login|list SCENARIO|--all [HOST]');
     return EXIT.badOptions;
   }
   if (verb === 'list') {

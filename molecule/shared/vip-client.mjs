@@ -9,7 +9,7 @@
 // as /api/v1/namespaces/kube-system/configmaps/kubeadm-config reads through to etcd.
 // The action starts after --warmup s; the loop ends --settle s after the action ended and the
 // last failure, or --max s after the action started.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 
@@ -41,6 +41,16 @@ function request() {
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (e) => resolve({ ok: false, error: e.code ?? e.message }));
   });
+}
+
+// A slow or failed request records what the controller's neighbour table says of the VIP at
+// that moment (which MAC it sends to, in which state): the evidence for ARP-related stalls.
+function neighbour() {
+  try {
+    return execFileSync('ip', ['neigh', 'show', 'to', url.hostname], { encoding: 'utf8', timeout: 1000 }).trim();
+  } catch (e) {
+    return `ip neigh: ${e.message}`;
+  }
 }
 
 const RESET = new Set(['ECONNRESET', 'EPIPE']);
@@ -78,7 +88,8 @@ setTimeout(startAction, warmup);
 for (;;) {
   const start = Date.now();
   const r = await get();
-  rows.push({ t: Date.now(), ...r });
+  const took = Date.now() - start;
+  rows.push({ t: Date.now(), took, ...r, ...(took > 1000 || !r.ok ? { neigh: neighbour() } : {}) });
   const now = Date.now();
   if (actionStart !== undefined && now - actionStart > max) break;
   const lastFail = rows.findLast((x) => !x.ok)?.t ?? 0;
@@ -105,6 +116,7 @@ console.log(JSON.stringify({
   first_failure_s: failures.length ? +((failures[0].t - actionStart) / 1000).toFixed(2) : null,
   last_failure_s: lastFailure ? +((lastFailure.t - actionStart) / 1000).toFixed(2) : null,
   errors: [...new Set(failures.map((f) => f.error ?? `HTTP ${f.status}`))],
+  slow: rows.filter((r) => r.neigh).slice(0, 10).map((r) => ({ at_s: +((r.t - (actionStart ?? t0)) / 1000).toFixed(2), took_ms: r.took, ok: r.ok, neigh: r.neigh })),
   backends: count(rows),
   backends_last_2s: count(since(rows, end - 2000)),
   action_rc: actionRc ?? null,
