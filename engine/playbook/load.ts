@@ -139,7 +139,7 @@ async function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: st
     const { role: _a, name: _b, tags, when, vars, ...rest } = spec;
     const params = { ...rest, ...((vars as Record<string, unknown>) ?? {}) };
     const rolePos = posOf(roles, i);
-    const tasks = await expandRole(ctx, name, params, rolePos, { ...scope, tags: [...playTags, ...list(tags)] }, handlers, entries);
+    const tasks = await expandRole(ctx, name, params, rolePos, { ...scope, tags: [...playTags, ...list(tags)] }, handlers, entries, 'main', false, true);
     if (when !== undefined) {
       // `when:` on a role applies to each of its tasks, like a block around them
       roleTasks.push(pushWhenDown({

@@ -78,6 +78,8 @@ export async function expandRole(
   entries: RoleEntry[],
   tasksFromName = 'main',
   isPrivate = false,
+  /** `roles:` and dependencies run a role once per play; import_role/include_role each time. */
+  once = false,
 ): Promise<Task[]> {
   // `tasks_from: debian` and `tasks_from: debian.yml` name one file, as in Ansible
   const tasksFrom = tasksFromName.replace(/\.ya?ml$/, '');
@@ -89,13 +91,15 @@ export async function expandRole(
   }
   const key = `${role.path}:${tasksFrom}:${JSON.stringify(params)}`;
   const entry: RoleEntry = { role, params, key, entryPoint: tasksFrom, ...(isPrivate ? { private: true } : {}) };
-  // like Ansible: a role used twice with the same params runs once per play
-  if (entries.some((e) => e.key === key)) return [];
+  // like Ansible: a role in `roles:` or a dependency, used twice with the same params, runs
+  // once per play (unless its meta says allow_duplicates)
+  const meta = (role as RoleInfo & { meta?: Record<string, unknown> }).meta;
+  if (once && meta?.allow_duplicates !== true && entries.some((e) => e.key === key && e.once)) return [];
+  if (once) entry.once = true;
   entries.push(entry);
   ctx.stack.push(`role:${name}`);
   try {
     const out: Task[] = [];
-    const meta = (role as RoleInfo & { meta?: Record<string, unknown> }).meta;
     const deps = (meta?.dependencies as unknown[] | undefined) ?? [];
     for (let i = 0; i < deps.length; i++) {
       const d = deps[i];
@@ -103,7 +107,7 @@ export async function expandRole(
       const { role: _r, ...depParams } = typeof d === 'string' ? { role: d } : (d as Record<string, unknown>);
       const depVars = (depParams.vars as Record<string, unknown>) ?? depParams;
       // dependencies stay public: the role's own tasks read their defaults (hap has no per-role scope for them)
-      out.push(...(await expandRole(ctx, depName, depVars, posOf(deps, i), scope, handlers, entries)));
+      out.push(...(await expandRole(ctx, depName, depVars, posOf(deps, i), scope, handlers, entries, 'main', false, true)));
     }
     const roleScope: Scope = { ...scope, origin: { file: join(role.path, 'tasks', `${tasksFrom}.yml`), role }, roleEntry: entry };
     const tasksFile = await roleFile(role.path, 'tasks', tasksFrom);

@@ -50,6 +50,8 @@ export interface RoleEntry {
   key: string; // unique per use, for "validate once"
   /** The tasks file it runs (tasks_from), whose argument spec applies. */
   entryPoint?: string;
+  /** From `roles:` or a dependency: another such use with the same params is skipped. */
+  once?: boolean;
   /** include_role (without `public: true`): its defaults and vars are for its own tasks only, as in Ansible. */
   private?: boolean;
 }

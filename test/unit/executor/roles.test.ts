@@ -89,6 +89,27 @@ describe('roles', () => {
     expect(await exists(join(dir, 'out/other'))).toBe(false);
   });
 
+  it('runs a role of `roles:` once per play, but each import_role and include_role every time, as Ansible', async () => {
+    const count = { 'roles/count/tasks/main.yml': '- shell: echo x >> $DIR/count.txt\n' };
+    const { dir, run } = await setup(
+      `
+- hosts: w1
+  gather_facts: false
+  roles: [count, count]
+  tasks:
+    - include_role: { name: count }
+    - include_role: { name: count }
+    - import_role: { name: count }
+`,
+      count,
+    );
+    expect((await run()).code).toBe(0);
+    expect((await readFile(join(dir, 'count.txt'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(4);
+    const dup = await setup('- hosts: w1\n  gather_facts: false\n  roles: [count, count]\n', { ...count, 'roles/count/meta/main.yml': 'allow_duplicates: true\n' });
+    expect((await dup.run()).code).toBe(0);
+    expect((await readFile(join(dup.dir, 'count.txt'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(2);
+  });
+
   it('include_role with tasks_from and vars, import_role', async () => {
     const { dir, run } = await setup(`
 - hosts: w1
