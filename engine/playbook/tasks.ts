@@ -258,8 +258,14 @@ async function parseInclude(ctx: LoadContext, raw: Record<string, unknown>, acti
   const b = base(ctx, raw, scope, String(raw.name ?? action));
   let tasks: Task[] = [];
   let dynamic: DynamicInclude | undefined;
-  // the included tasks inherit the include's tags and vars, and its parents' conditions only
-  const inner: Scope = { ...scope, tags: b.tags, vars: b.vars };
+  // the included tasks inherit the include's vars and its parents' conditions only; an import's
+  // tags reach its tasks, an include's tags select only the include itself (as Ansible), its
+  // `apply: { tags }` reach the included tasks
+  const apply = ((arg !== null && typeof arg === 'object' ? (arg as Record<string, unknown>).apply : undefined) ?? {}) as Record<string, unknown>;
+  const applyOther = Object.keys(apply).filter((k) => k !== 'tags');
+  if (applyOther.length) ctx.error(`${action}: apply supports tags only (got ${applyOther.join(', ')})`, posOf(arg, 'apply') ?? pos);
+  const innerTags = isImport ? b.tags : [...new Set([...scope.tags, ...list(apply.tags)])];
+  const inner: Scope = { ...scope, tags: innerTags, vars: b.vars };
   if (action.endsWith('_role')) {
     const spec = (typeof arg === 'string' ? { name: arg } : arg) as Record<string, unknown> | null;
     if (!spec || typeof spec.name !== 'string') {
