@@ -4,13 +4,14 @@
 // was reset (it was open on the LB that just gave the VIP away) is retried once at once and
 // counted in `resets_retried`; a request fails when it times out, is refused, or fails again.
 //   node vip-client.mjs --url URL --ca FILE [--cert FILE --key FILE] [--interval-ms 50]
-//                       [--timeout-ms 3000] [--warmup 1] [--settle 3] [--max 90] -- ACTION ARGS…
+//                       [--timeout-ms 3000] [--warmup 1] [--settle 3] [--max 90] [--action-log FILE] -- ACTION ARGS…
 // With --cert/--key it authenticates as that client (e.g. an admin certificate), so a URL such
 // as /api/v1/namespaces/kube-system/configmaps/kubeadm-config reads through to etcd.
+// The JSON holds the action's last 60 lines of output; --action-log FILE keeps all of it.
 // The action starts after --warmup s; the loop ends --settle s after the action ended and the
 // last failure, or --max s after the action started.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 
 const argv = process.argv.slice(2);
@@ -97,6 +98,7 @@ for (;;) {
   await new Promise((res) => setTimeout(res, Math.max(0, every - (Date.now() - start))));
 }
 
+if (opts['action-log']) writeFileSync(opts['action-log'], actionOut);
 const since = (rs, t) => rs.filter((r) => r.t >= t);
 const count = (rs) => rs.reduce((m, r) => (r.backend ? { ...m, [r.backend]: (m[r.backend] ?? 0) + 1 } : m), {});
 let gap = 0;
