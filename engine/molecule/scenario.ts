@@ -60,7 +60,9 @@ export async function loadScenario(name: string, root = MOLECULE_DIR): Promise<S
     groups: (raw.groups as Record<string, string[]>) ?? {},
     vars: (raw.vars as Record<string, unknown>) ?? {},
     playbooks: { prepare: await pb('prepare'), converge, side_effect: await pb('side_effect'), verify: await pb('verify') },
-    lab: `m-${name}`.slice(0, 20),
+    // HAP_MOLECULE_LAB_PREFIX: a second checkout's scenarios in labs of their own (with TMPDIR
+    // for the work directories), beside a first one's
+    lab: `${process.env.HAP_MOLECULE_LAB_PREFIX ?? 'm-'}${name}`.slice(0, 20),
     idempotence: raw.idempotence !== false,
   };
 }
