@@ -12,14 +12,21 @@ export interface AptArgs {
   deb?: string;
   purge?: boolean;
   install_recommends?: boolean;
+  allow_change_held_packages?: boolean;
 }
 
 const DPKG_OPTS = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=120'];
 
 /** The apt-get command line for one operation; noninteractive, keeping changed config files. */
-export function aptGet(verb: 'install' | 'remove' | 'purge' | 'update', pkgs: string[], recommends = false): string {
-  const extra = verb === 'install' && !recommends ? ['--no-install-recommends'] : [];
+export function aptGet(verb: 'install' | 'remove' | 'purge' | 'update', pkgs: string[], recommends = false, held = false): string {
+  const extra = [...(verb === 'install' && !recommends ? ['--no-install-recommends'] : []), ...(held ? ['--allow-change-held-packages'] : [])];
   return `DEBIAN_FRONTEND=noninteractive ${shellJoin(['apt-get', '-y', ...DPKG_OPTS, verb, ...extra, ...pkgs])}`;
+}
+
+/** Does the installed version satisfy the wanted one? `*` matches any run of characters (`1.32.2-*`), as apt does. */
+export function versionMatches(installed: string, wanted: string): boolean {
+  const re = new RegExp(`^${wanted.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(installed);
 }
 
 /** `nginx=1.2` → name and wanted version; `libc6:amd64` looks up `libc6`. */
@@ -69,6 +76,7 @@ export const apt: ModuleDef<AptArgs> = {
       deb: { type: 'string', minLength: 1 },
       purge: { type: 'boolean' },
       install_recommends: { type: 'boolean' },
+      allow_change_held_packages: { type: 'boolean' },
     },
   },
   async plan(args, ctx): Promise<Plan> {
@@ -111,9 +119,10 @@ export const apt: ModuleDef<AptArgs> = {
     if (state === 'present') {
       const missing = specs.filter((s) => {
         const have = installed.get(s.name);
-        return !have?.installed || (s.version !== undefined && have.version !== s.version);
+        return !have?.installed || (s.version !== undefined && !versionMatches(have.version, s.version));
       });
-      if (missing.length) changes.push(aptChange(ctx, `install ${missing.map((s) => s.spec).join(', ')}`, aptGet('install', missing.map((s) => s.spec), args.install_recommends)));
+      const held = args.allow_change_held_packages === true;
+      if (missing.length) changes.push(aptChange(ctx, `install ${missing.map((s) => s.spec).join(', ')}`, aptGet('install', missing.map((s) => s.spec), args.install_recommends, held)));
     } else if (state === 'absent') {
       const present = specs.filter((s) => installed.get(s.name)?.installed || (args.purge && installed.has(s.name)));
       if (present.length) {

@@ -259,7 +259,7 @@ describe.skipIf(!isRoot)('kubeadm and kube-apiserver stand-ins (lab hosts)', () 
       expect(patch.stderr).toContain('Can be bypassed if you pass the --force flag');
     });
 
-    it('with kubeadm v1.32.0 installed, apply on h1 then node on h2 move /version to v1.32.0', async () => {
+    it('with kubeadm v1.32.0 installed, apply on h1 then node on h2 move /version to v1.32.0; the Node reports the new kubelet', async () => {
       const install = await lab.play('molecule/standins/install.yml', ['-e', JSON.stringify({ standins_version: 'v1.32.0' })]);
       expect(install.code, install.log).toBe(0);
       expect((await lab.sh('h1', 'kubeadm upgrade plan')).stdout).toContain('kubeadm upgrade apply v1.32.0');
@@ -272,6 +272,13 @@ describe.skipIf(!isRoot)('kubeadm and kube-apiserver stand-ins (lab hosts)', () 
       expect((await lab.sh('h2', 'kubeadm upgrade node')).rc).toBe(0);
       expect(await version('h2')).toBe('v1.32.0');
       expect((await lab.sh('h1', 'ls /etc/kubernetes/tmp/')).stdout).toMatch(/^kubeadm-backup-manifests-/m);
+      // like a kubelet, the unit reports the kubelet it started with (`kubelet --version`) in its Node
+      expect((await lab.sh('h1', 'kubelet --version')).stdout.trim()).toBe('Kubernetes v1.32.0');
+      const kubelet = 'kubectl --kubeconfig /etc/kubernetes/admin.conf get node h1 -o jsonpath={.status.nodeInfo.kubeletVersion}';
+      for (let i = 0; (await lab.sh('h1', kubelet)).stdout !== 'v1.32.0'; i++) {
+        expect(i, 'h1 reports kubelet v1.32.0 within 10 s').toBeLessThan(20);
+        await new Promise((r) => setTimeout(r, 500));
+      }
     });
   });
 

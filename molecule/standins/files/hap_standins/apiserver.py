@@ -10,6 +10,7 @@ import hmac
 import json
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -254,11 +255,24 @@ def serve(addr, port, handler, ctx):
     return srv
 
 
+def kubelet_version(fallback):
+    """The installed kubelet's version (`kubelet --version` prints `Kubernetes vX.Y.Z`), read once at start as a
+    running kubelet knows only its own binary; the manifest's version where no kubelet is installed."""
+    try:
+        out = subprocess.run(['kubelet', '--version'], capture_output=True, text=True, timeout=10).stdout.split()
+        return out[1] if len(out) == 2 and out[0] == 'Kubernetes' else fallback
+    except (OSError, subprocess.SubprocessError):
+        return fallback
+
+
 def background(state):
-    """Node heartbeat (the kubelet's lease) and the two leader-election leases (BEHAVIOUR.md §11)."""
+    """Node heartbeat (the kubelet's lease), the kubelet's version in the node status, and the two
+    leader-election leases (BEHAVIOUR.md §11)."""
+    reported = False
     while True:
         try:
             state.store.heartbeat(state.node_name)
+            reported = reported or state.store.report_kubelet(state.node_name, state.kubelet_version)
             for name in ('kube-controller-manager', 'kube-scheduler'):
                 state.store.elect(name, state.identity)
         except (EtcdUnavailable, ApiError, OSError):
@@ -271,6 +285,7 @@ def main(argv):
     node = argv[argv.index('--node-name') + 1]
     flags, version = manifest_flags(manifest)
     state = State(flags, version, node)
+    state.kubelet_version = kubelet_version(version)
     Handler.state = state
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(flags['tls-cert-file'], flags['tls-private-key-file'])

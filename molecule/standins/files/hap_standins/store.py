@@ -197,6 +197,18 @@ class Store:
         lease['spec']['renewTime'] = R.now_rfc3339()
         self.etcd.swap(k, rev, lease)
 
+    def report_kubelet(self, node, version):
+        """The kubelet's node status update: nodeInfo shows the version of the kubelet that runs. True once stored."""
+        k = key('nodes', None, node)
+        cur, rev = self.etcd.get(k)
+        if cur is None:
+            return False  # not registered yet (init/join registers it)
+        info = cur.setdefault('status', {}).setdefault('nodeInfo', {})
+        if info.get('kubeletVersion') == version:
+            return True
+        info['kubeletVersion'] = version
+        return self.etcd.swap(k, rev, cur) is not None
+
     def elect(self, name, identity, duration=15):
         k = key('leases', 'kube-system', name)
         cur, rev = self.etcd.get(k)
