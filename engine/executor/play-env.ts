@@ -1,4 +1,5 @@
 import { groupsMagic } from '../inventory/index.ts';
+import { addHostToGroup } from '../inventory/runtime-groups.ts';
 import type { Play, Playbook, Task, TaskBase } from '../playbook/types.ts';
 import { lazyMap, lazyScope } from '../vars/lazy.ts';
 import { mergeVars } from '../vars/ladder.ts';
@@ -40,6 +41,12 @@ export class PlayEnv {
     const src = this.ctx.inventory.source;
     this.invDir ??= statSync(src, { throwIfNoEntry: false })?.isDirectory() ? src : dirname(src);
     return this.invDir;
+  }
+
+  /** group_by: the host joins a group for the rest of the run; `groups` is read afresh. */
+  addToGroup(host: string, group: string, parents?: string[]): void {
+    addHostToGroup(this.ctx.inventory, host, group, parents);
+    this.groups = undefined;
   }
 
   /** Drops per-task caches (hostvars see the newest runtime vars of other hosts). */

@@ -124,6 +124,8 @@ export async function runList(env: PlayEnv, tasks: Task[], hosts: string[], resc
         if (facts && r.status !== 'failed') Object.assign(s.runtime, facts);
         if (r.status === 'changed') for (const hd of task.notify) s.notified.add(hd.id);
       }
+      // group_by: only the host that ran it joins (run_once does not spread it, as in Ansible)
+      if (typeof r.data.add_group === 'string' && r.status !== 'failed') env.addToGroup(h, r.data.add_group, r.data.parent_groups as string[]);
       if (task.module === 'debug' && (r.status === 'ok' || r.status === 'changed') && !task.noLog) env.ctx.emit({ event: 'debug', host: h, msg: r.data.msg ?? r.data });
       if (r.status === 'failed' || r.status === 'unreachable') {
         for (const o of r.status === 'failed' ? owners : [h]) {

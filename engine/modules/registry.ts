@@ -8,10 +8,12 @@ import { etcdMember } from './etcd_member.ts';
 import { fail } from './fail.ts';
 import { fetchModule } from './fetch.ts';
 import { file } from './file.ts';
+import { groupBy } from './group_by.ts';
 import { haproxyServer } from './haproxy_server.ts';
 import { lineinfile } from './lineinfile.ts';
 import { pause } from './pause.ts';
 import { pkiModule } from './pki.ts';
+import { pkiRevoke } from './pki_revoke.ts';
 import { setFact } from './set_fact.ts';
 import { shell } from './shell.ts';
 import { slurp } from './slurp.ts';
@@ -24,8 +26,8 @@ import { waitFor } from './wait_for.ts';
 
 /** Every module hap has. includes, meta and handlers are the runner's, not modules. */
 const all = [
-  apt, assert, blockinfile, command, copy, debug, etcdMember, fail, fetchModule, file, haproxyServer, lineinfile, pause,
-  pkiModule, setFact, shell, slurp, stat, systemd, template, uri, waitFor,
+  apt, assert, blockinfile, command, copy, debug, etcdMember, fail, fetchModule, file, groupBy, haproxyServer, lineinfile,
+  pause, pkiModule, pkiRevoke, setFact, shell, slurp, stat, systemd, template, uri, waitFor,
 ] as unknown as ModuleDef[];
 
 function index(defs: ModuleDef[]): ReadonlyMap<string, ModuleDef> {

@@ -62,8 +62,16 @@ async function loadPlays(ctx: LoadContext, path: string): Promise<Play[]> {
         continue;
       }
       ctx.stack.push(target);
-      plays.push(...(await loadPlays(ctx, target)));
+      const imported = await loadPlays(ctx, target);
       ctx.stack.pop();
+      // like Ansible, the import's vars apply to each of its plays, over the plays' own vars
+      const vars = (item.vars as Record<string, unknown> | undefined) ?? {};
+      if (Object.keys(vars).length) checkTemplates(ctx, vars, item, 'vars');
+      for (const play of imported) {
+        for (const k of Object.keys(vars)) play.varsPos[k] = keyPosOf(item.vars, k) ?? posOf(item) ?? play.pos;
+        play.vars = { ...play.vars, ...vars };
+      }
+      plays.push(...imported);
       continue;
     }
     const play = await loadPlay(ctx, item, path);

@@ -53,3 +53,17 @@ describe('bad command line', () => {
     expect(r.out.join('\n')).toMatch(/t1\tTAGS: \[a\]/);
   });
 });
+
+describe('import_playbook vars', () => {
+  it('apply to every imported play, over its own vars, and to its templated hosts', async () => {
+    const p = await project({
+      'inv.yml': LOCAL_INVENTORY,
+      'play.yml': '- import_playbook: inner.yml\n  vars: { target: db, greeting: from-import }\n- import_playbook: inner.yml\n',
+      'inner.yml': '- hosts: "{{ target }}"\n  gather_facts: false\n  vars: { target: web, greeting: from-play }\n  tasks:\n    - debug: { msg: "{{ greeting }}" }\n',
+    });
+    const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv.yml'), '--output', 'json');
+    expect(r.code).toBe(0);
+    const said = r.events.flatMap((e) => (e.event === 'host_result' && e.task === 'debug' ? [`${e.host} ${String(e.result?.msg)}`] : []));
+    expect(said).toEqual(['d1 from-import', 'w1 from-play', 'w2 from-play', 'w3 from-play']);
+  });
+});

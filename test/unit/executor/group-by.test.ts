@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hap, LOCAL_INVENTORY, project } from '../../support/project.ts';
+
+describe('group_by', () => {
+  it('puts the hosts a task picks into a group that later plays and `groups` see', async () => {
+    const p = await project({
+      'inv.yml': LOCAL_INVENTORY,
+      'play.yml': [
+        '- hosts: web',
+        '  gather_facts: false',
+        '  tasks:',
+        '    - group_by: { key: picked }',
+        '      when: inventory_hostname != "w2"',
+        '    - group_by: { key: "only_{{ inventory_hostname }}", parents: picked_parent }',
+        '      run_once: true',
+        '- hosts: picked',
+        '  gather_facts: false',
+        '  tasks:',
+        '    - debug: { msg: "{{ groups.picked | join(\',\') }} {{ groups.only_w1 | join(\',\') }} {{ groups.picked_parent | join(\',\') }} {{ group_names | join(\',\') }}" }',
+        '- hosts: nothing_here',
+        '  gather_facts: false',
+        '  tasks: [{ debug: { msg: never } }]',
+        '',
+      ].join('\n'),
+    });
+    const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv.yml'), '--output', 'json');
+    expect(r.code).toBe(0);
+    const said = r.events.flatMap((e) => (e.event === 'host_result' && e.task === 'debug' ? [`${e.host}: ${String(e.result?.msg)}`] : []));
+    expect(said).toEqual(['w1: w1,w3 w1 w1 picked,picked_parent,web,only_w1', 'w3: w1,w3 w1 w1 picked,web']);
+  });
+});
