@@ -8,6 +8,7 @@ import { evaluate, evaluateCondition } from '../vars/expr.ts';
 import { renderString } from '../vars/template.ts';
 import { renderValue } from '../vars/interpolate.ts';
 import { findFile } from '../playbook/files.ts';
+import { FactCache } from '../facts/types.ts';
 import type { HostState } from './host.ts';
 import type { PlayEnv } from './play-env.ts';
 import { combineLoop, registered, result, type TaskResult } from './result.ts';
@@ -20,6 +21,16 @@ async function target(env: PlayEnv, task: ModuleTask, vars: Record<string, unkno
   if (!env.ctx.inventory.hosts.has(name)) throw new HapError(`delegate_to: host '${name}' is not in the inventory`, task.pos);
   const state = env.stateOf(name);
   return { transport: await state.open(env.ctx), state, name };
+}
+
+/** A controller-only module's host: never connected; its transport refuses to be used. */
+function offHost(env: PlayEnv, vars: Record<string, unknown>): { transport: Transport; state: HostState } {
+  const state = env.hosts.get(vars.inventory_hostname as string)!;
+  const refuse = (): never => {
+    throw new Error(`a controller-only module used the connection to ${state.name}`);
+  };
+  const transport = { connect: refuse, exec: refuse, readFile: refuse, writeFile: refuse, close: async () => {} } as unknown as Transport;
+  return { transport, state: Object.assign(Object.create(state) as HostState, { facts: new FactCache(transport) }) };
 }
 
 function become(env: PlayEnv, task: ModuleTask, vars: Record<string, unknown>): Become | undefined {
@@ -43,7 +54,7 @@ async function attempt(env: PlayEnv, task: ModuleTask, vars: Record<string, unkn
   const args = renderValue(task.args, vars, { name: formatPos(task.pos), pos: task.pos }) as Record<string, unknown>;
   const errs = validate(mod.schema, args, task.module);
   if (errs.length) return result('failed', `invalid arguments for ${task.module} (${formatPos(task.pos)}): ${errs.map((e) => e.message).join('; ')}`);
-  const { transport: raw, state } = await target(env, task, vars);
+  const { transport: raw, state } = mod.controllerOnly && !task.delegateTo ? offHost(env, vars) : await target(env, task, vars);
   const environment = taskEnvironment(env, task, vars);
   // `environment:` applies to every command the module runs on the host
   const transport: Transport = environment

@@ -19,6 +19,7 @@ const condition = { anyOf: [{ type: 'string', minLength: 1 }, { type: 'boolean' 
 
 export const assert: ModuleDef<AssertArgs> = {
   name: 'assert',
+  controllerOnly: true,
   schema: {
     type: 'object',
     additionalProperties: false,

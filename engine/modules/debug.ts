@@ -9,6 +9,7 @@ export interface DebugArgs {
 /** Prints a message or a variable; skipped below `verbosity` (compared with ansible_verbosity). */
 export const debug: ModuleDef<DebugArgs> = {
   name: 'debug',
+  controllerOnly: true,
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -11,6 +11,7 @@ export interface GroupByArgs {
  */
 export const groupBy: ModuleDef<GroupByArgs> = {
   name: 'group_by',
+  controllerOnly: true,
   schema: {
     type: 'object',
     required: ['key'],

@@ -3,6 +3,7 @@ import type { ModuleDef } from './types.ts';
 /** Sets host variables for the rest of the run; the runner stores `ansible_facts`. */
 export const setFact: ModuleDef = {
   name: 'set_fact',
+  controllerOnly: true,
   schema: {
     type: 'object',
     minProperties: 1,

@@ -62,6 +62,11 @@ export interface ModuleDef<A = Record<string, unknown>> {
   aliases?: string[];
   /** JSON schema of the arguments after templating; validated with ajv before plan(). */
   schema: Record<string, unknown>;
+  /**
+   * Runs on the controller and never touches the host (set_fact, debug, assert): no connection
+   * is opened, so it works on an unreachable host, as Ansible's action plugins do.
+   */
+  controllerOnly?: boolean;
   /** For free-form modules (`command: ls /`): the argument key the string goes to. */
   freeForm?: string;
   plan(args: A, ctx: ModuleContext): Promise<Plan>;

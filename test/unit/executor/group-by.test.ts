@@ -30,3 +30,29 @@ describe('group_by', () => {
     expect(said).toEqual(['w1: w1,w3 w1 w1 picked,picked_parent,web,only_w1', 'w3: w1,w3 w1 w1 picked,web']);
   });
 });
+
+describe('controller-only modules', () => {
+  it('set_fact, debug, assert and group_by work on an unreachable host; a command there is unreachable', async () => {
+    const p = await project({
+      'inv.yml': 'all:\n  hosts:\n    dead: { ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: 1, ansible_user: nobody }\n',
+      'play.yml': [
+        '- hosts: dead',
+        '  gather_facts: false',
+        '  tasks:',
+        '    - set_fact: { seen: yes }',
+        '    - assert: { that: seen }',
+        '    - group_by: { key: dead_ones }',
+        '    - debug: { msg: "{{ groups.dead_ones | join(\',\') }}" }',
+        '    - command: "true"',
+        '      ignore_unreachable: true',
+        '      register: ping',
+        '    - debug: { msg: "reachable={{ not ping.failed }}" }',
+        '',
+      ].join('\n'),
+    });
+    const r = await hap('run', join(p.dir, 'play.yml'), '-i', join(p.dir, 'inv.yml'), '--output', 'json');
+    const said = r.events.flatMap((e) => (e.event === 'host_result' && e.task === 'debug' ? [String(e.result?.msg)] : []));
+    expect(said).toEqual(['dead', 'reachable=False']);
+    expect(r.recap?.dead).toMatchObject({ unreachable: 0, failed: 0 });
+  });
+});
