@@ -29,12 +29,12 @@ type Listed = ReturnType<typeof parseMemberList>[number];
 
 const PKI = '/etc/kubernetes/pki/etcd';
 
-function ctl(a: EtcdMemberArgs, args: string[], endpoints = a.endpoints ?? ['https://127.0.0.1:2379']): string {
+function ctl(a: EtcdMemberArgs, args: string[], endpoints = a.endpoints ?? ['https://127.0.0.1:2379'], commandTimeout = '15s'): string {
   const dir = a.pki_dir ?? PKI;
   return `ETCDCTL_API=3 ${shellJoin([
     'etcdctl', `--endpoints=${endpoints.join(',')}`,
     `--cacert=${a.ca ?? `${dir}/ca.crt`}`, `--cert=${a.cert ?? `${dir}/healthcheck-client.crt`}`, `--key=${a.key ?? `${dir}/healthcheck-client.key`}`,
-    '--dial-timeout=3s', '--command-timeout=15s', ...args,
+    '--dial-timeout=3s', `--command-timeout=${commandTimeout}`, ...args,
   ])}`;
 }
 
@@ -67,7 +67,7 @@ async function read(a: EtcdMemberArgs, ctx: ModuleContext): Promise<{ members: L
   if (list.rc !== 0) return `etcdctl member list failed: ${(list.stderr || list.stdout).trim()}`;
   const members = parseMemberList(list.stdout);
   const urls = [...new Set(members.flatMap((m) => m.clientUrls))];
-  const health = urls.length ? await ctx.transport.exec(ctl(a, ['endpoint', 'health', '-w', 'json'], urls), { become: ctx.become }) : undefined;
+  const health = urls.length ? await ctx.transport.exec(ctl(a, ['endpoint', 'health', '-w', 'json'], urls, '5s'), { become: ctx.become }) : undefined;
   const healthy = new Set([...parseHealth(health?.stdout ?? '')].filter(([, h]) => h.health).map(([u]) => u));
   return { members, healthy };
 }

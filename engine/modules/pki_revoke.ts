@@ -12,7 +12,7 @@ export interface PkiRevokeArgs {
 
 /**
  * Revokes a removed node's certificates in the controller's PKI store (the pki role's
- * `pki_dir`; delegate it to localhost): serials recorded in revoked.json, files removed.
+ * `pki_dir`; delegate it to localhost): serials recorded in revoked.jsonl, files removed.
  */
 export const pkiRevoke: ModuleDef<PkiRevokeArgs> = {
   name: 'pki_revoke',

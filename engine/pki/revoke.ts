@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Change, Plan } from '../modules/types.ts';
 import { inspectCert } from './inspect.ts';
 
-/** One revoked certificate as kept in `<pki dir>/revoked.json`. */
+/** One revoked certificate: a line of `<pki dir>/revoked.jsonl`. */
 export interface RevokedEntry {
   serial: string;
   subject: string;
@@ -19,7 +19,8 @@ export interface RevokeIo {
   remove(path: string): Promise<void>;
 }
 
-export const REVOKED_FILE = 'revoked.json';
+// JSON lines, appended; not `.json`, which an inventory directory holding the PKI would read
+export const REVOKED_FILE = 'revoked.jsonl';
 
 /** The certificates in the store that belong to one node alone (kubeadm layout). */
 export function nodeLeaves(node: string): string[] {
@@ -28,18 +29,22 @@ export function nodeLeaves(node: string): string[] {
 
 /**
  * Plans the revocation of a node's leaves: each one still in the store is recorded in
- * revoked.json (serial, subject, node, time) and its certificate and key leave the store, so
+ * revoked.jsonl (serial, subject, node, time) and its certificate and key leave the store, so
  * no later run pushes them again. Nothing left for the node: no change.
  */
 export async function planRevoke(dir: string, node: string, names: string[], reason: string, io: RevokeIo, now: Date): Promise<Plan> {
   const listPath = join(dir, REVOKED_FILE);
   const listText = await io.read(listPath);
-  let list: RevokedEntry[];
-  try {
-    list = listText ? (JSON.parse(listText) as RevokedEntry[]) : [];
-    if (!Array.isArray(list)) throw new Error('not a list');
-  } catch (e) {
-    return { status: 'failed', msg: `${listPath}: not a revocation list (${(e as Error).message}); fix or move it aside` };
+  const list: RevokedEntry[] = [];
+  for (const [i, line] of (listText ?? '').split('\n').entries()) {
+    if (!line.trim()) continue;
+    try {
+      const entry = JSON.parse(line) as RevokedEntry;
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Error('not an object');
+      list.push(entry);
+    } catch (e) {
+      return { status: 'failed', msg: `${listPath}:${i + 1}: not a revocation record (${(e as Error).message}); fix or move the file aside` };
+    }
   }
   const found: RevokedEntry[] = [];
   for (const name of names) {
@@ -64,7 +69,7 @@ export async function planRevoke(dir: string, node: string, names: string[], rea
     {
       summary: `record ${found.map((e) => `${e.name} (serial ${e.serial})`).join(', ')} as revoked in ${listPath}`,
       apply: async () => {
-        await io.write(listPath, `${JSON.stringify([...list, ...found], null, 2)}\n`, 0o644);
+        await io.write(listPath, [...list, ...found].map((e) => `${JSON.stringify(e)}\n`).join(''), 0o644);
       },
     },
     ...found.map((e) => ({

@@ -15,7 +15,7 @@ const local: RunOptions = { transport: new LocalTransport('local') };
 describe('registry', () => {
   it('names every module and alias, and FQCN names', () => {
     expect([...modules.keys()].sort()).toEqual(
-      ['apt', 'assert', 'blockinfile', 'command', 'copy', 'debug', 'etcd_member', 'fail', 'fetch', 'file', 'haproxy_server', 'lineinfile', 'package', 'pause', 'pki', 'service', 'set_fact', 'shell', 'slurp', 'stat', 'systemd', 'systemd_service', 'template', 'uri', 'wait_for'],
+      ['apt', 'assert', 'blockinfile', 'command', 'copy', 'debug', 'etcd_member', 'fail', 'fetch', 'file', 'group_by', 'haproxy_server', 'lineinfile', 'package', 'pause', 'pki', 'pki_revoke', 'service', 'set_fact', 'shell', 'slurp', 'stat', 'systemd', 'systemd_service', 'template', 'uri', 'wait_for'],
     );
     expect(findModule('ansible.builtin.copy')).toBe(modules.get('copy'));
     expect(findModule('service')?.name).toBe('systemd');

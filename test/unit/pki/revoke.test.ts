@@ -37,12 +37,12 @@ describe('pki_revoke', () => {
     const server = cert('etcd/server-h7', 'h7');
     const peer = cert('etcd/peer-h7', 'h7');
     const other = cert('etcd/server-h6', 'h6');
-    writeFileSync(join(dir, 'revoked.json'), '[]\n');
+    writeFileSync(join(dir, 'revoked.jsonl'), '');
     const plan = await pkiRevoke.plan({ dir, node: 'h7' }, context());
     expect(plan.status).toBe('change');
     expect(plan.status === 'change' && plan.changes.map((c) => c.summary)[0]).toContain(`etcd/server-h7 (serial ${server})`);
     await apply(plan);
-    const list = JSON.parse(readFileSync(join(dir, 'revoked.json'), 'utf8')) as Array<Record<string, string>>;
+    const list = readFileSync(join(dir, 'revoked.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
     expect(list.map((e) => [e.name, e.serial, e.subject, e.node])).toEqual([
       ['etcd/server-h7', server, 'CN=h7', 'h7'],
       ['etcd/peer-h7', peer, 'CN=h7', 'h7'],
@@ -59,7 +59,7 @@ describe('pki_revoke', () => {
 
   it('refuses a revocation list it cannot read, changing nothing', async () => {
     cert('etcd/server-h5', 'h5');
-    writeFileSync(join(dir, 'revoked.json'), '{"not": "a list"}');
+    writeFileSync(join(dir, 'revoked.jsonl'), '["not a record"]\n');
     const plan = await pkiRevoke.plan({ dir, node: 'h5' }, context());
     expect(plan.status).toBe('failed');
     expect(existsSync(join(dir, 'etcd/server-h5.crt'))).toBe(true);

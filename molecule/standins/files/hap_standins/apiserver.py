@@ -139,11 +139,14 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def body(self):
-        n = int(self.headers.get('Content-Length') or 0)
-        raw = self.rfile.read(n) if n else b''
+        raw = self._raw
         return json.loads(raw) if raw else None
 
     def handle_any(self, verb):
+        # a body must be read even where it is not used (DeleteOptions on DELETE), or its bytes
+        # are taken for the next request on this keep-alive connection
+        n = int(self.headers.get('Content-Length') or 0)
+        self._raw = self.rfile.read(n) if n else b''
         url = urlsplit(self.path)
         query = parse_qs(url.query, keep_blank_values=True)
         path = url.path.rstrip('/') or '/'
