@@ -212,6 +212,14 @@ describe.skipIf(!isRoot)('kubeadm and kube-apiserver stand-ins (lab hosts)', () 
       expect(JSON.parse(r.stdout).data).toEqual({ written: 'by-h1' });
     });
 
+    it('deletes an object (kubectl sends DeleteOptions as the body) and answers the next request', async () => {
+      expect((await kubectl(['create', 'configmap', 'doomed', '--from-literal=a=b'])).rc).toBe(0);
+      const del = await kubectl(['delete', 'configmap', 'doomed']);
+      expect(del.stderr).toBe('');
+      expect(del.stdout).toContain('configmap "doomed" deleted');
+      expect((await kubectl(['get', 'configmap', 'doomed'])).stderr).toContain('configmaps "doomed" not found');
+    });
+
     it('cordons, drains (evicting a pod) and uncordons a node', async () => {
       const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: 'h2', containers: [{ name: 'c', image: 'nginx' }] } };
       await writeFile(`${lab.dir}/pod.json`, JSON.stringify(pod));
