@@ -36,6 +36,7 @@ describe('molecule add-control-plane', async () => {
   const dir = workDir(scenario);
   const inventory = join(dir, 'hosts.yml');
   const figures: Record<string, unknown> = {};
+  const started = Date.now();
   const sh = (host: string, cmd: string) => labExec(scenario.lab, host, cmd, { timeoutMs: 30_000 });
   let kubectl: (args: string[]) => Promise<{ rc: number; stdout: string; stderr: string }>;
   let client: string[] = [];
@@ -180,7 +181,9 @@ describe('molecule add-control-plane', async () => {
     expect(await etcdHealth()).toEqual({ members: ['h1', 'h2', 'h3'], healthy: 3 });
     expect(await nodes()).toEqual(['h1 Ready', 'h2 Ready', 'h3 Ready']);
     for (const lb of ['h4', 'h5']) expect(await haproxyServers(lb)).toEqual(['h1', 'h2', 'h3']);
-    const revoked = (await readFile(join(dir, 'pki/revoked.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { name: string; node: string; serial: string });
+    // the scenario's PKI outlives the lab: only this run's records
+    const revoked = (await readFile(join(dir, 'pki/revoked.jsonl'), 'utf8')).trim().split('\n')
+      .map((l) => JSON.parse(l) as { name: string; node: string; serial: string; revoked_at: string }).filter((e) => Date.parse(e.revoked_at) >= started);
     expect(revoked.map((e) => e.name).sort()).toEqual(['etcd/peer-h6', 'etcd/peer-h7', 'etcd/server-h6', 'etcd/server-h7']);
     for (const e of revoked) expect(e.serial).toMatch(/^[0-9A-F]+$/);
     const store = (await promisify(execFile)('ls', [join(dir, 'pki/etcd')])).stdout.split('\n');
