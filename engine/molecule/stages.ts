@@ -1,7 +1,8 @@
+import { rm } from 'node:fs/promises';
 import { main } from '../cli/main.ts';
 import type { HapEvent } from '../output/events.ts';
 import { HapError } from '../source/errors.ts';
-import { labDown, labUp } from '../lab/index.ts';
+import { labDown, labList, labUp } from '../lab/index.ts';
 import { writeScenarioInventory, workDir, type Scenario } from './scenario.ts';
 
 export interface StageIo {
@@ -43,6 +44,11 @@ export const STAGES: Stage[] = [
   {
     name: 'create',
     run: async (s, io) => {
+      // new hosts start a new cluster: the previous one's inventory, PKI and backups go first
+      // (figures and logs beside the work directory stay for the tests that read them)
+      if (!(await labList()).includes(s.lab)) {
+        await Promise.all([workDir(s), `${workDir(s)}-pki`].map((d) => rm(d, { recursive: true, force: true })));
+      }
       const lab = await labUp({ name: s.lab, hosts: s.hosts, inventory: `${workDir(s)}/lab.yml`, log: io.log });
       await writeScenarioInventory(s, lab.hosts, lab.keyFile);
       io.log(`  ${lab.hosts.length} hosts up on ${lab.subnet} (lab ${s.lab})`);
