@@ -36,7 +36,13 @@ function request() {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ ok: res.statusCode === 200, status: res.statusCode, backend: /^ok (\S+)/.exec(body)?.[1] }));
+      res.on('end', () => resolve({
+        ok: res.statusCode === 200,
+        status: res.statusCode,
+        backend: /^ok (\S+)/.exec(body)?.[1],
+        // what the server said when it did not answer 200 (an API Status' message, or the text)
+        ...(res.statusCode === 200 ? {} : { said: (/"message":\s*"([^"]*)"/.exec(body)?.[1] ?? body).slice(0, 160) }),
+      }));
       res.on('error', (e) => resolve({ ok: false, error: e.message }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -56,10 +62,12 @@ function neighbour() {
 
 const RESET = new Set(['ECONNRESET', 'EPIPE']);
 let resets = 0;
+const resetsAt = [];
 async function get() {
   const r = await request();
   if (r.ok || !RESET.has(r.error)) return r;
   resets++;
+  resetsAt.push(Date.now());
   return request();
 }
 
@@ -114,10 +122,11 @@ console.log(JSON.stringify({
   requests: rows.length,
   failed: failures.length,
   resets_retried: resets,
+  resets_at_s: resetsAt.slice(0, 10).map((t) => +((t - (actionStart ?? t0)) / 1000).toFixed(2)),
   longest_gap_s: +(gap / 1000).toFixed(2),
   first_failure_s: failures.length ? +((failures[0].t - actionStart) / 1000).toFixed(2) : null,
   last_failure_s: lastFailure ? +((lastFailure.t - actionStart) / 1000).toFixed(2) : null,
-  errors: [...new Set(failures.map((f) => f.error ?? `HTTP ${f.status}`))],
+  errors: [...new Set(failures.map((f) => f.error ?? `HTTP ${f.status}${f.said ? `: ${f.said}` : ''}`))],
   slow: rows.filter((r) => r.neigh).slice(0, 10).map((r) => ({ at_s: +((r.t - (actionStart ?? t0)) / 1000).toFixed(2), took_ms: r.took, ok: r.ok, neigh: r.neigh })),
   backends: count(rows),
   backends_last_2s: count(since(rows, end - 2000)),
