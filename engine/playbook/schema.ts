@@ -86,6 +86,8 @@ export const VIP_SCHEMA = {
     maintenance_file: { type: 'string' },
     state_file: { type: 'string' },
     timeout: intOrTemplate,
+    // false: the batch's LBs change in place (a haproxy reload), the VIP is not handed over
+    handover: { anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '\\{\\{' }] },
   },
 };
 

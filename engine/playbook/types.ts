@@ -142,6 +142,8 @@ export interface VipSpec {
   maintenance_file?: string;
   state_file?: string;
   timeout?: number | string;
+  /** false: no maintenance and no VIP hand-over (haproxy-only changes reload in place). */
+  handover?: boolean | string;
   pos: SourcePos;
 }
 

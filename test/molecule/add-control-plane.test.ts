@@ -125,6 +125,9 @@ describe('molecule add-control-plane', async () => {
     expect(seen.action_rc).toBe(0);
     expect(seen.failed).toBe(0);
     expect(seen.log).toContain('adding 2 (h6, h7) → 5 members, quorum 3, tolerates 2 failure(s)');
+    // haproxy reloads in place on each LB in turn: the VIP is not handed over
+    expect(seen.log).toMatch(/changing h4 in place \(handover: false\)/);
+    expect(seen.log).not.toContain('VIP moved');
     expect(await etcdHealth()).toEqual({ members: ['h1', 'h2', 'h3', 'h6', 'h7'], healthy: 5 });
     expect(await nodes()).toEqual(['h1 Ready', 'h2 Ready', 'h3 Ready', 'h6 Ready', 'h7 Ready']);
     for (const lb of ['h4', 'h5']) expect(await haproxyServers(lb)).toEqual(['h1', 'h2', 'h3', 'h6', 'h7']);
@@ -156,6 +159,7 @@ describe('molecule add-control-plane', async () => {
     expect(await nodes()).toEqual(['h1 Ready', 'h2 Ready', 'h3 Ready', 'h6 Ready']);
     for (const lb of ['h4', 'h5']) expect(await haproxyServers(lb)).toEqual(['h1', 'h2', 'h3', 'h6']);
     expect(seen.log).toMatch(/moved leadership h7 → h\d/);
+    expect(seen.log).not.toContain('VIP moved');
     // kubeadm reset emptied its PKI and manifests; etcd stopped and its data wiped there
     expect((await sh('h7', 'find /etc/kubernetes/pki /etc/kubernetes/manifests -mindepth 1 | wc -l')).stdout.trim()).toBe('0');
     expect((await sh('h7', 'systemctl is-active etcd kube-apiserver-standin || true')).stdout.trim().split('\n')).toEqual(['inactive', 'inactive']);

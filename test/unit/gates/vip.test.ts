@@ -201,6 +201,17 @@ ${extra}    control_plane:
     expect(r.code).toBe(0);
     expect(r.err.join('\n')).toContain("vip gate: group 'lb' has one LB host (lb1)");
   });
+  it('handover takes a boolean or a template, nothing else', async () => {
+    const { dir } = await project({
+      'inv/hosts.yml': inventory('10.0.0.100', 51),
+      'ok.yml': '- hosts: lb\n  gather_facts: false\n  vip: { group: lb, address: "{{ lb_vip }}", prefix: 24, handover: "{{ x | default(true) }}" }\n  tasks: []\n',
+      'bad.yml': '- hosts: lb\n  gather_facts: false\n  vip: { group: lb, address: "{{ lb_vip }}", prefix: 24, handover: sometimes }\n  tasks: []\n',
+    });
+    expect((await hap('validate', join(dir, 'ok.yml'), '-i', join(dir, 'inv/hosts.yml'))).code).toBe(0);
+    const bad = await hap('validate', join(dir, 'bad.yml'), '-i', join(dir, 'inv/hosts.yml'));
+    expect(bad.code).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/bad\.yml:3:\d+: .*handover/);
+  });
   it('a run stops before connecting to any host', async () => {
     const { dir } = await project({ 'inv/hosts.yml': inventory('10.9.9.9', 51, '        lb2: { ansible_host: 10.0.0.12 }\n') });
     const r = await hap('run', PLAYBOOK, '-i', join(dir, 'inv/hosts.yml'), '--output', 'json');

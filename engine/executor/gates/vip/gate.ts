@@ -28,6 +28,8 @@ export class VipGate implements Gate {
   private targetCache?: { hosts: string[]; target: VipTarget };
   /** LBs this gate put in maintenance for the current batch. */
   private held: string[] = [];
+  /** LBs of the batch changed in place (handover: false): after() waits for them all the same. */
+  private inPlace: string[] = [];
 
   constructor(
     private readonly env: PlayEnv,
@@ -152,6 +154,12 @@ export class VipGate implements Gate {
     if (!c.ok) return `vip gate refused ${label}: ${c.message}`;
     const lbs = batch.filter((h) => s.lbs.some((l) => l.host === h));
     if (lbs.length === 0) return undefined;
+    if (!this.handover()) {
+      // a reload keeps haproxy's listeners: moving the VIP would only cost new connections a SYN retry
+      this.note(`${check ? 'would change' : 'changing'} ${lbs.join(', ')} in place (handover: false): the VIP stays on ${holders(s).join(', ') || 'no LB'}`);
+      if (!check) this.inPlace = lbs;
+      return undefined;
+    }
     if (check) {
       this.note(`would put ${lbs.join(', ')} in maintenance${c.handover ? ` and wait until the VIP has left ${holders(s).join(', ')}` : ''}`);
       return undefined;
@@ -174,7 +182,8 @@ export class VipGate implements Gate {
 
   async after(batch: string[], index: number): Promise<string | undefined> {
     if (this.env.ctx.options.check) return undefined;
-    const lbs = [...this.held];
+    const lbs = [...this.held, ...this.inPlace];
+    this.inPlace = [];
     const lifted = await this.release();
     if (lifted) return lifted;
     if (lbs.length === 0) return undefined;
@@ -206,6 +215,11 @@ export class VipGate implements Gate {
     }
     if (lbs.length) this.note(`${lbs.join(', ')} out of maintenance`);
     return undefined;
+  }
+
+  private handover(): boolean {
+    const v = this.rendered('handover', true).value;
+    return !(v === false || v === 'false' || v === 'False');
   }
 
   private timeoutMs(): number {
