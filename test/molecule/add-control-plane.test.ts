@@ -121,6 +121,12 @@ describe('molecule add-control-plane', async () => {
 
   it('adds h6 and h7 under traffic through the VIP: 0 failed requests, 5 members, 5 nodes, every LB names them', async () => {
     await members(['h6', 'h7']);
+    const check = await hap(playbook('add-control-plane.yml', '--check'));
+    expect(check.code).toBe(0);
+    expect(check.log).toContain('would issue etcd/server-h6');
+    expect(check.log).toContain('would change h4 in place (handover: false)');
+    expect((await etcdHealth()).members).toEqual(['h1', 'h2', 'h3']);
+    expect((await sh('h6', 'test -e /etc/kubernetes/pki && echo pki || echo none')).stdout.trim()).toBe('none');
     const seen = await underTraffic('add_h6_h7', playbook('add-control-plane.yml'));
     expect(seen.action_rc).toBe(0);
     expect(seen.failed).toBe(0);
@@ -143,6 +149,12 @@ describe('molecule add-control-plane', async () => {
   }, 300_000);
 
   it('removes h7 while it runs, under traffic: 0 failed requests, h7 drained, reset, out of etcd, haproxy and the store', async () => {
+    const check = await hap(playbook('remove-control-plane.yml', '-e', 'remove_node=h7', '--check'));
+    expect(check.code).toBe(0);
+    expect(check.log).toMatch(/would remove member [0-9a-f]+ \(h7\)/);
+    expect(check.log).toContain('would run kubeadm reset -f');
+    expect(check.log).toMatch(/would record etcd\/server-h7 \(serial [0-9A-F]+\)/);
+    expect((await etcdHealth()).members).toEqual(['h1', 'h2', 'h3', 'h6', 'h7']);
     // h7 leads etcd first, so its removal must move leadership off it
     const list = (await sh('h1', `${ETCDCTL} member list -w simple`)).stdout.trim().split('\n').map((l) => l.split(', '));
     const all = list.map((f) => f[4]).join(',');
