@@ -40,7 +40,7 @@ export function prettyReporter(write: (s: string) => void, verbosity = 0): Repor
         const c = colour[e.status];
         const who = e.delegatedTo ? `${e.host} -> ${e.delegatedTo}` : e.host;
         const item = e.item !== undefined ? ` => (item=${e.item})` : '';
-        const word = e.status === 'failed' ? 'fatal' : e.status === 'ignored' ? 'failed (ignored)' : e.status;
+        const word = e.status === 'failed' ? 'fatal' : e.status === 'ignored' ? 'failed (ignored)' : e.status === 'skipped' ? 'skipping' : e.status;
         let line = `${word}: [${who}]${item}`;
         if (e.status === 'failed' || e.status === 'unreachable') line += `: ${e.status.toUpperCase()}! => ${e.msg ?? ''}`;
         else if (e.msg && (verbosity > 0 || e.status === 'skipped' && e.checkMode)) line += ` => ${e.msg}`;

@@ -8,7 +8,7 @@ import { HapErrors } from '../source/errors.ts';
 import { LoadContext } from './context.ts';
 import { expandRole, toHandlers } from './roles.ts';
 import { IMPORT_PLAYBOOK_SCHEMA, PLAY_SCHEMA } from './schema.ts';
-import { checkTemplates, exists, parseTasks, pushWhenDown, type PendingNotify, type Scope } from './tasks.ts';
+import { checkTemplates, conditions, exists, parseTasks, prependWhen, pushWhenDown, type PendingNotify, type Scope } from './tasks.ts';
 import type { Handler, Play, Playbook, QuorumSpec, RoleEntry, Task, VipSpec } from './types.ts';
 
 /** hap's own roles/ folder (the roles it ships), searched after the playbook's. */
@@ -67,9 +67,12 @@ async function loadPlays(ctx: LoadContext, path: string): Promise<Play[]> {
       // like Ansible, the import's vars apply to each of its plays, over the plays' own vars
       const vars = (item.vars as Record<string, unknown> | undefined) ?? {};
       if (Object.keys(vars).length) checkTemplates(ctx, vars, item, 'vars');
+      // and its `when` to each task of them, evaluated per host and task like an import's
+      const when = conditions(ctx, item.when, posOf(item, 'when'));
       for (const play of imported) {
         for (const k of Object.keys(vars)) play.varsPos[k] = keyPosOf(item.vars, k) ?? posOf(item) ?? play.pos;
         play.vars = { ...play.vars, ...vars };
+        if (when.length) for (const t of [...play.preTasks, ...play.tasks, ...play.postTasks]) prependWhen(t, when);
       }
       plays.push(...imported);
       continue;

@@ -42,7 +42,7 @@ export interface Scope {
 
 const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
-function conditions(ctx: LoadContext, raw: unknown, pos: SourcePos | undefined): string[] {
+export function conditions(ctx: LoadContext, raw: unknown, pos: SourcePos | undefined): string[] {
   const out: string[] = [];
   for (const c of raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) {
     const src = typeof c === 'boolean' ? (c ? 'true' : 'false') : String(c);
@@ -66,7 +66,7 @@ export function pushWhenDown(b: BlockTask, conds: string[] = b.when): BlockTask 
   return b;
 }
 
-function prependWhen(t: Task, conds: string[]): void {
+export function prependWhen(t: Task, conds: string[]): void {
   if (t.kind === 'block') for (const c of [...t.block, ...t.rescue, ...t.always]) prependWhen(c, conds);
   else t.when = [...conds, ...t.when];
 }
