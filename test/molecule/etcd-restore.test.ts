@@ -9,7 +9,7 @@ import { moleculeTest } from '../support/molecule.ts';
  * VIP: keys and a ConfigMap written, backed up; the restore refused without the token (nothing
  * changed, no request failed), run over the running cluster (the outage measured and bounded),
  * then after every member's data was destroyed: every key back, the ConfigMap read through the
- * VIP, old data dirs aside; defrag one member at a time, leader last.
+ * VIP, old data dirs aside; defrag one member at a time, leader last, no request failing.
  */
 describe('molecule etcd-restore', () => {
   it('passes create → converge → idempotence → side_effect → verify → destroy', async () => {
@@ -25,6 +25,8 @@ describe('molecule etcd-restore', () => {
     console.log(`etcd-restore figures through the VIP:\n  ${rows.join('\n  ')}`);
     expect(figures['restore without the token']?.failed).toBe(0);
     expect(figures['restore over the running cluster']?.failed).toBeGreaterThan(0);
+    expect(figures['restore over the running cluster']?.longest_gap_s).toBeLessThanOrEqual(10);
+    expect(figures.defrag?.failed).toBe(0);
     expect(log).toMatch(/restore took [0-9.]+s/);
     expect(log).toMatch(/h2: restored from .*etcd-snapshot-.*; the old data dir is \/var\/lib\/etcd\/data\.before-restore-/);
     expect(log).toMatch(/reclaimed [0-9]+ bytes/);
