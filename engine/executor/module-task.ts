@@ -147,15 +147,16 @@ function label(task: ModuleTask, item: unknown, vars: Record<string, unknown>): 
 
 /** Runs a module task on one host, emitting its results; returns the summary result. */
 export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string): Promise<TaskResult> {
-  let delegatedTo: string | undefined;
-  if (task.delegateTo) {
+  // where each result ran, for the output; a loop's items may each go elsewhere (`{{ item }}`)
+  const delegated = (locals: Record<string, unknown> = {}): string | undefined => {
+    if (!task.delegateTo) return undefined;
     try {
-      delegatedTo = String(renderValue(task.delegateTo, env.varsFor(host, task), { name: 'delegate_to', pos: task.pos }));
+      return String(renderValue(task.delegateTo, env.varsFor(host, task, locals), { name: 'delegate_to', pos: task.pos }));
     } catch {
-      delegatedTo = task.delegateTo; // the task itself reports the error
+      return task.delegateTo; // the task itself reports the error
     }
-  }
-  const emit = (r: TaskResult, item?: string, loop?: boolean) =>
+  };
+  const emit = (r: TaskResult, item?: string, loop?: boolean, delegatedTo = loop ? undefined : delegated()) =>
     env.ctx.emit({
       event: 'host_result',
       host,
@@ -193,7 +194,7 @@ export async function runModuleTask(env: PlayEnv, task: ModuleTask, host: string
       for (let i = 0; i < list.length; i++) {
         const locals = { [task.loopVar]: list[i], ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === list.length - 1, length: list.length } };
         const r = await guard(() => runItem(env, task, host, locals));
-        emit(r, label(task, list[i], env.varsFor(host, task, locals)));
+        emit(r, label(task, list[i], env.varsFor(host, task, locals)), undefined, delegated(locals));
         // as Ansible: each item's result holds the item under the loop variable's name
         out.push({ ...r, data: { ...r.data, [task.loopVar]: list[i], ansible_loop_var: task.loopVar } });
         if (r.status === 'unreachable') break;

@@ -3,7 +3,8 @@
  * through haproxy's runtime API (the admin socket), on the LB host it runs on (delegate_to each
  * LB). Planned from `show stat`; with `wait` the change ends only when it took effect: for
  * maint/drain no session is left on the server (after `timeout` s the remaining ones are shut
- * down and counted), for ready haproxy's own health check says UP.
+ * down and counted; maint drains first, so no request in flight is cut), for ready haproxy's
+ * own health check says UP.
  * The runtime state does not survive an haproxy reload: it is meant for the time of one
  * node's maintenance, not as configuration.
  */
@@ -129,15 +130,31 @@ export const haproxyServer: ModuleDef<HaproxyServerArgs> = {
       if (out.failed) return { status: 'failed', msg: out.failed };
       return { status: 'ok', msg: `${id} is ${a.state}`, result: out.result };
     }
-    const verb = a.state === 'ready' ? 'ready' : a.state;
+    const set = async (state: HaproxyServerArgs['state']): Promise<string | undefined> => {
+      const r = await runtime(a, ctx, `set server ${id} state ${state}`);
+      return !r.ok || r.out.trim() ? `set server ${id} state ${state}: ${r.out.trim()}` : undefined;
+    };
+    // maint straight away would cut the requests in flight (the backend's on-marked-down
+    // shutdown-sessions): with `wait`, drain first, then maint once no session is left
+    const drainFirst = a.state === 'maint' && wait && !server.status.startsWith('DRAIN');
+    const was = `was ${server.status}${server.sessions ? `, ${server.sessions} sessions` : ''}`;
     return {
       status: 'change',
       changes: [
         {
-          summary: `set server ${id} state ${verb} (was ${server.status}${server.sessions ? `, ${server.sessions} sessions` : ''})`,
+          summary: `set server ${id} state ${a.state} (${drainFirst ? 'drained first; ' : ''}${was})`,
           apply: async () => {
-            const r = await runtime(a, ctx, `set server ${id} state ${verb}`);
-            if (!r.ok || r.out.trim()) return { failed: `set server ${id} state ${verb}: ${r.out.trim()}` };
+            if (a.state === 'maint' && wait) {
+              const failed = drainFirst ? await set('drain') : undefined;
+              if (failed) return { failed };
+              const drained = await finish({ ...a, state: 'drain' }, ctx, id);
+              if (drained.failed) return drained;
+              const last = await set('maint');
+              if (last) return { failed: last };
+              return { result: { ...drained.result, state: 'maint', status: 'MAINT' } };
+            }
+            const failed = await set(a.state);
+            if (failed) return { failed };
             return wait ? finish(a, ctx, id) : { result: { server: a.server, state: a.state } };
           },
         },

@@ -8,18 +8,20 @@ const row = (sv: string, status: string, scur = 0) => `kube-apiserver,${sv},0,0,
 const stat = (...rows: string[]) => ({ match: "'show stat'", result: { stdout: [HEAD, 'stats,FRONTEND,,,0,0,,,,,,,,,,,,OPEN', ...rows, 'kube-apiserver,BACKEND,0,0,0,0,,0,0,0,0,0,,0,0,0,0,UP', ''].join('\n') }, once: true });
 
 describe('haproxy_server', () => {
-  it('puts a server in maintenance and waits until its sessions are gone', async () => {
+  it('puts a server in maintenance by draining it first, so no request in flight is cut', async () => {
     const t = new RecordingTransport([
       stat(row('h1', 'UP'), row('h2', 'UP', 2)),
+      { match: "'set server kube-apiserver/h2 state drain'", once: true },
+      stat(row('h1', 'UP'), row('h2', 'DRAIN', 1)),
+      stat(row('h1', 'UP'), row('h2', 'DRAIN', 0)),
       { match: "'set server kube-apiserver/h2 state maint'", once: true },
-      stat(row('h1', 'UP'), row('h2', 'MAINT', 1)),
-      stat(row('h1', 'UP'), row('h2', 'MAINT', 0)),
     ]);
     const r = await runModule('haproxy_server', { server: 'h2', state: 'maint', timeout: 5 }, { transport: t });
     expect(r.status).toBe('changed');
-    expect(r.changes[0]).toBe('set server kube-apiserver/h2 state maint (was UP, 2 sessions)');
+    expect(r.changes[0]).toBe('set server kube-apiserver/h2 state maint (drained first; was UP, 2 sessions)');
     expect(r.result).toMatchObject({ server: 'h2', state: 'maint', status: 'MAINT', sessions_cut: 0 });
-    expect(t.commands.filter((c) => c.includes('show stat'))).toHaveLength(3);
+    const sets = t.commands.filter((c) => c.includes("'set server"));
+    expect(sets.map((c) => /state (\w+)/.exec(c)?.[1])).toEqual(['drain', 'maint']);
   });
 
   it('is ok for a server already in maintenance with no session, and sends nothing', async () => {
@@ -32,13 +34,14 @@ describe('haproxy_server', () => {
   it('shuts down the sessions still open when the wait runs out, and counts them', async () => {
     const t = new RecordingTransport([
       stat(row('h2', 'UP', 1)),
-      { match: "'set server kube-apiserver/h2 state maint'", once: true },
+      { match: "'set server kube-apiserver/h2 state drain'", once: true },
       { match: "'shutdown sessions server kube-apiserver/h2'", once: true },
-      { match: "'show stat'", result: { stdout: [HEAD, row('h2', 'MAINT', 1)].join('\n') } },
+      { match: "'set server kube-apiserver/h2 state maint'", once: true },
+      { match: "'show stat'", result: { stdout: [HEAD, row('h2', 'DRAIN', 1)].join('\n') } },
     ]);
     const r = await runModule('haproxy_server', { server: 'h2', state: 'maint', timeout: 0 }, { transport: t });
     expect(r.status).toBe('changed');
-    expect(r.result).toMatchObject({ sessions_cut: 1 });
+    expect(r.result).toMatchObject({ sessions_cut: 1, state: 'maint' });
     expect(t.commands.some((c) => c.includes('shutdown sessions server kube-apiserver/h2'))).toBe(true);
   });
 
