@@ -10,11 +10,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { main } from '../../engine/cli/main.ts';
 import { labExec, labFault } from '../../engine/lab/index.ts';
 import { run } from '../../engine/lab/proc.ts';
 import { loadScenario, workDir } from '../../engine/molecule/scenario.ts';
 import { realKubectl } from '../standins/kubectl.ts';
+import { hap } from '../support/molecule.ts';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const HAP = join(ROOT, 'bin/hap.mjs');
@@ -24,12 +24,6 @@ const ETCDCTL = [
 ].join(' ');
 
 interface Seen { requests: number; failed: number; longest_gap_s: number; resets_retried: number; errors: string[]; action_rc: number | null; action_s: number | null }
-
-async function hap(args: string[]): Promise<{ code: number; log: string }> {
-  const out: string[] = [];
-  const code = await main(args, { out: (s) => out.push(s), err: (s) => out.push(s) });
-  return { code, log: out.join('\n') };
-}
 
 describe('molecule add-control-plane', async () => {
   const scenario = await loadScenario('add-control-plane');

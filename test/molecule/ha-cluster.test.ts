@@ -8,19 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../../engine/cli/main.ts';
 import { labExec, labFault } from '../../engine/lab/index.ts';
 import { run } from '../../engine/lab/proc.ts';
 import { loadScenario, workDir } from '../../engine/molecule/scenario.ts';
 import { realKubectl } from '../standins/kubectl.ts';
+import { hap } from '../support/molecule.ts';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-
-async function hap(args: string[]): Promise<{ code: number; log: string }> {
-  const out: string[] = [];
-  const code = await main(args, { out: (s) => out.push(s), err: (s) => out.push(s) });
-  return { code, log: out.join('\n') };
-}
 
 /** Polls `probe` every 200 ms until it is true; the seconds it took. */
 async function until(probe: () => Promise<boolean>, timeoutS: number, what: string): Promise<number> {

@@ -9,19 +9,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../../engine/cli/main.ts';
 import { labExec, labFault } from '../../engine/lab/index.ts';
 import { loadScenario, workDir } from '../../engine/molecule/scenario.ts';
 import type { JournalLine } from '../../engine/ops/journal.ts';
+import { hap } from '../support/molecule.ts';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const CP = ['h1', 'h2', 'h3'];
-
-async function hap(args: string[]): Promise<{ code: number; log: string }> {
-  const out: string[] = [];
-  const code = await main(args, { out: (s) => out.push(s), err: (s) => out.push(s) });
-  return { code, log: out.join('\n') };
-}
 
 /** A `hap run` in its own process, `onLine` called with each line of its output as it comes. */
 function hapProcess(args: string[], onLine: (line: string) => void): Promise<{ code: number; log: string }> {
