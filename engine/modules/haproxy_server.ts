@@ -61,7 +61,10 @@ export function decide(state: HaproxyServerArgs['state'], s: Backend): 'done' | 
 /** The server has reached the state asked: no sessions left (maint/drain), or UP (ready). */
 export function reached(state: HaproxyServerArgs['state'], s: Backend): boolean {
   if (state === 'ready') return s.status === 'UP' || s.status === 'no check';
-  return decide(state, s) === 'done' && (s.sessions ?? 0) === 0;
+  // drained: no new request goes to it (a DOWN server, e.g. a dead node, gets none either)
+  // and no session is left
+  const settled = state === 'drain' ? /^(DRAIN|MAINT|DOWN)/.test(s.status) : decide(state, s) === 'done';
+  return settled && (s.sessions ?? 0) === 0;
 }
 
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));

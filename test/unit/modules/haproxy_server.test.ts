@@ -24,6 +24,20 @@ describe('haproxy_server', () => {
     expect(sets.map((c) => /state (\w+)/.exec(c)?.[1])).toEqual(['drain', 'maint']);
   });
 
+  it('a dead (DOWN) server goes to maintenance without waiting out the timeout', async () => {
+    const t = new RecordingTransport([
+      stat(row('h2', 'DOWN')),
+      { match: "'set server kube-apiserver/h2 state drain'", once: true },
+      stat(row('h2', 'DOWN')),
+      { match: "'set server kube-apiserver/h2 state maint'", once: true },
+    ]);
+    const start = Date.now();
+    const r = await runModule('haproxy_server', { server: 'h2', state: 'maint', timeout: 30 }, { transport: t });
+    expect(r.status).toBe('changed');
+    expect(r.result).toMatchObject({ state: 'maint', sessions_cut: 0 });
+    expect(Date.now() - start).toBeLessThan(5000);
+  });
+
   it('is ok for a server already in maintenance with no session, and sends nothing', async () => {
     const t = new RecordingTransport([stat(row('h2', 'MAINT'))]);
     const r = await runModule('haproxy_server', { server: 'h2', state: 'maint' }, { transport: t });
