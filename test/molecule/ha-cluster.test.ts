@@ -12,7 +12,7 @@ import { labExec, labFault } from '../../engine/lab/index.ts';
 import { run } from '../../engine/lab/proc.ts';
 import { loadScenario, workDir } from '../../engine/molecule/scenario.ts';
 import { realKubectl } from '../standins/kubectl.ts';
-import { hap } from '../support/molecule.ts';
+import { hap, stage } from '../support/molecule.ts';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 
@@ -53,9 +53,7 @@ describe('molecule ha-cluster', async () => {
   }, 120_000);
 
   it('--check on fresh hosts plans the whole cluster and changes nothing', async () => {
-    const prepared = await hap(['molecule', 'prepare', 'ha-cluster']);
-    if (prepared.code !== 0) console.log(prepared.log);
-    expect(prepared.code).toBe(0);
+    await stage('prepare', 'ha-cluster');
     const before = await fingerprint();
     const t = Date.now();
     const check = await hap(['run', join(ROOT, 'playbooks/ha-cluster.yml'), '-i', dir, '--check']);
@@ -68,12 +66,8 @@ describe('molecule ha-cluster', async () => {
   }, 600_000);
 
   it('builds the cluster from nothing, and a rerun changes nothing', async () => {
-    let t = Date.now();
-    const converge = await hap(['molecule', 'converge', 'ha-cluster']);
-    if (converge.code !== 0) console.log(converge.log);
-    expect(converge.code).toBe(0);
-    figures.converge_s = (Date.now() - t) / 1000;
-    t = Date.now();
+    figures.converge_s = await stage('converge', 'ha-cluster');
+    const t = Date.now();
     const again = await hap(['molecule', 'idempotence', 'ha-cluster']);
     if (again.code !== 0) console.log(again.log);
     expect(again.log).toContain('second converge: changed=0');
