@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,9 +95,7 @@ export async function ansible(dir: string, argv: string[], order = 0): Promise<R
   return ran;
 }
 
+/** ansible-playbook and the json callback (ansible.posix, in Debian's `ansible` package) are here. */
 export async function hasAnsible(): Promise<boolean> {
-  return stat('/usr/bin/ansible-playbook').then(
-    () => true,
-    () => false,
-  );
+  return new Promise((resolve) => execFile('ansible-doc', ['-t', 'callback', 'ansible.posix.json'], { env: env('/tmp') }, (e) => resolve(!e)));
 }

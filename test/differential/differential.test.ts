@@ -8,7 +8,7 @@ import { startAll } from './jobs.ts';
 
 // The same inventories, host patterns and plays through Debian's ansible-core and through hap.
 // A case marked in cases/differences.yml must still differ (so the marker goes once it is fixed).
-if (!(await hasAnsible())) throw new Error('the differential suite needs ansible-core (.ci/apt-packages): apt-get install ansible-core');
+if (!(await hasAnsible())) throw new Error('the differential suite needs ansible-core and the json callback of ansible.posix (.ci/apt-packages): apt-get install ansible-core ansible');
 
 const cases = loadCases();
 const root = mkdtempSync(join(tmpdir(), 'hap-differential-'));
