@@ -28,6 +28,8 @@ export function evalNode(n: Node, vars: object): unknown {
       return getVar(vars, n.name);
     case 'get':
       return getAttr(evalNode(n.obj, vars), evalNode(n.key, vars), n.text);
+    case 'slice':
+      return slice(evalNode(n.obj, vars), ...[n.start, n.stop, n.step].map((b) => (b ? evalNode(b, vars) : null)));
     case 'list':
       return n.items.map((i) => evalNode(i, vars));
     case 'dict':
@@ -76,6 +78,23 @@ export function evalNode(n: Node, vars: object): unknown {
       if (truthy(evalNode(n.test, vars))) return evalNode(n.then, vars);
       return n.else ? evalNode(n.else, vars) : null;
   }
+}
+
+/** Python's `v[start:stop:step]` of a list or string; a missing or None bound is open. */
+function slice(v: unknown, ...bounds: unknown[]): unknown {
+  if (typeof v !== 'string' && !Array.isArray(v)) throw new ExprError(`'${typeName(v)}' object is not subscriptable with a slice`);
+  for (const b of bounds) if (b !== null && !Number.isInteger(b)) throw new ExprError('slice indices must be integers or None');
+  const [start, stop, step = 1] = bounds.map((b) => (b === null ? undefined : (b as number)));
+  if (step === 0) throw new ExprError('slice step cannot be zero');
+  const len = v.length;
+  // Python's clamping: negative counts from the end; out-of-range ends at the edges
+  const clamp = (i: number | undefined, open: number) =>
+    i === undefined ? open : i < 0 ? Math.max(i + len, step < 0 ? -1 : 0) : Math.min(i, step < 0 ? len - 1 : len);
+  const from = clamp(start, step < 0 ? len - 1 : 0);
+  const to = clamp(stop, step < 0 ? -1 : len);
+  const picked: number[] = [];
+  for (let i = from; step > 0 ? i < to : i > to; i += step) picked.push(i);
+  return typeof v === 'string' ? picked.map((i) => v[i]).join('') : picked.map((i) => v[i]);
 }
 
 /** The value, or undefined when it (or anything on its path) is missing. */

@@ -7,6 +7,7 @@ export type Node =
   | { k: 'lit'; v: unknown }
   | { k: 'var'; name: string }
   | { k: 'get'; obj: Node; key: Node; text: string }
+  | { k: 'slice'; obj: Node; start?: Node; stop?: Node; step?: Node }
   | { k: 'list'; items: Node[] }
   | { k: 'dict'; entries: Array<[Node, Node]> }
   | { k: 'not'; arg: Node }
@@ -26,12 +27,17 @@ type J = jsep.Expression;
 interface Parser {
   index: number;
   readonly expr: string;
+  readonly code: number;
   gobbleExpression(): J | false;
+  gobbleSpaces(): void;
+  gobbleArguments(close: number): J[];
+  gobbleIdentifier(): J;
   throwError(msg: string): never;
 }
 interface JsepClass {
   new (src: string): Parser;
   this_str: string;
+  prototype: Parser & { gobbleTokenProperty(node: J): J };
 }
 
 /** A parse failure: message and 0-based offset inside the expression. */
@@ -132,6 +138,55 @@ function configure(): void {
     }
     env.node = { type: 'IfExpression', test, then: env.node, otherwise };
   });
+  slices();
+}
+
+/**
+ * jsep's reader of what follows a token (`.name`, `[index]`, `(args)`), with Python's slices
+ * (`a[1:]`, `a[:-1]`, `a[::2]`) added: jsep reads `[` as an index and fails on the colon.
+ */
+function slices(): void {
+  Jsep.prototype.gobbleTokenProperty = function (this: Parser, node: J): J {
+    for (;;) {
+      this.gobbleSpaces();
+      const c = this.code;
+      const optional = c === 63 && this.expr.charCodeAt(this.index + 1) === 46; // ?.
+      if (c === 91) node = subscript(this, node); // [
+      else if (c === 40) { // (
+        this.index++;
+        node = { type: 'CallExpression', arguments: this.gobbleArguments(41), callee: node };
+      } else if (c === 46 || optional) { // .
+        this.index += optional ? 2 : 1;
+        this.gobbleSpaces();
+        node = { type: 'MemberExpression', computed: false, object: node, property: this.gobbleIdentifier(), ...(optional ? { optional } : {}) };
+      } else return node;
+    }
+  };
+}
+
+/** `[index]` or `[start:stop:step]` after `node`, the parser at the `[`. */
+function subscript(p: Parser, node: J): J {
+  p.index++;
+  const part = (): J | undefined => {
+    p.gobbleSpaces();
+    if (p.code === 58 || p.code === 93 || p.index >= p.expr.length) return undefined; // : ] or the end
+    const e = p.gobbleExpression() || p.throwError(`Unexpected "${p.expr.charAt(p.index)}"`);
+    p.gobbleSpaces();
+    return e;
+  };
+  const bounds: Array<J | undefined> = [part()];
+  while (p.code === 58 && bounds.length < 3) {
+    p.index++;
+    bounds.push(part());
+  }
+  if (p.code !== 93) p.throwError('Unclosed [');
+  p.index++;
+  if (bounds.length === 1) {
+    if (!bounds[0]) p.throwError('Unexpected "]"');
+    return { type: 'MemberExpression', computed: true, object: node, property: bounds[0] };
+  }
+  const [start, stop, step] = bounds;
+  return { type: 'SliceExpression', object: node, start, stop, step };
 }
 configure();
 
@@ -178,6 +233,10 @@ class Converter {
         return { k: 'var', name: String(n.name) };
       case 'MemberExpression':
         return this.member(n as jsep.MemberExpression);
+      case 'SliceExpression': {
+        const bound = (name: 'start' | 'stop' | 'step') => (n[name] ? { [name]: this.node(n[name] as J) } : {});
+        return { k: 'slice', obj: this.node(n.object as J), ...bound('start'), ...bound('stop'), ...bound('step') };
+      }
       case 'ArrayExpression':
         return { k: 'list', items: (n as jsep.ArrayExpression).elements.map((e) => (e ? this.node(e) : this.fail('empty list item'))) };
       case 'SequenceExpression': // a Python tuple: ('a', 'b')

@@ -72,6 +72,8 @@ function children(n: Node): Node[] {
       return [];
     case 'get':
       return [n.obj, n.key];
+    case 'slice':
+      return [n.obj, n.start, n.stop, n.step].filter((x): x is Node => !!x);
     case 'list':
       return n.items;
     case 'dict':

@@ -131,6 +131,22 @@ describe.each([
   ['d.keys()', ['a', 'b']],
   ['d.b.values()', ['z']],
   ['d.b.items()', [['c', 'z']]],
+  // slices, as Python's
+  ['l[1:]', [1, 2]],
+  ['l[:-1]', [3, 1]],
+  ['l[::-1]', [2, 1, 3]],
+  ['l[::2]', [3, 2]],
+  ['l[-10:1]', [3]],
+  ['l[5:]', []],
+  ['l[2:0:-1]', [2, 1]],
+  ['l[ 1 : ]', [1, 2]],
+  ['l[None:1]', [3]],
+  ['s[:5]', 'Hello'],
+  ['s[::-1][:5]', 'dlroW'],
+  ["groups['etcd'][1:] | join(',')", 'n2,n3'],
+  ['l[x:two + 1]', [1, 2]],
+  ['(l | sort)[-2:]', [2, 3]],
+  ['d.b.c[0]', 'z'],
   // braces are tolerated in a condition
   ['{{ x == 1 }}', true],
 ])('expression %s', (src, expected) => {
@@ -319,6 +335,9 @@ describe.each([
   ['x y', 'Unexpected "y"', 3],
   ['', 'empty expression', 1],
   ['{{ x }} == 1', 'bare expression', undefined],
+  ['l[1:', 'Unclosed [', 5],
+  ['l[1:2:3:4]', 'Unclosed [', 8],
+  ['l[]', 'Unexpected "]"', 4],
 ])('syntax error in %j', (src, message, column) => {
   it('is a HapError with the column', () => {
     let err: unknown;
@@ -361,6 +380,9 @@ describe.each([
   ['x is failed', "the 'failed' test expects a registered result"],
   ['[] | first', 'first of an empty sequence'],
   ["s is match('(')", 'bad regular expression'],
+  ['l[::0]', 'slice step cannot be zero'],
+  ["l['a':]", 'slice indices must be integers or None'],
+  ['d[1:]', "'dict' object is not subscriptable with a slice"],
 ])('evaluation error in %j', (src, message) => {
   it('is a HapError naming the problem', () => {
     expect(() => evaluate(src, vars, pos)).toThrow(HapError);
