@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { main } from '../cli/main.ts';
 import type { HapEvent } from '../output/events.ts';
+import { outputOf } from '../output/pretty.ts';
 import { HapError } from '../source/errors.ts';
 import { labDown, labList, labUp } from '../lab/index.ts';
 import { writeScenarioInventory, workDir, type Scenario } from './scenario.ts';
@@ -17,7 +18,10 @@ export async function play(s: Scenario, file: string, io: StageIo, extra: string
       const e = JSON.parse(line) as HapEvent;
       events.push(e);
       if (e.event === 'task_start') io.log(`  TASK ${e.role ? `${e.role} : ` : ''}${e.name}`);
-      if (e.event === 'host_result' && (e.status === 'failed' || e.status === 'unreachable') && !e.loop) io.log(`    ${e.status}: [${e.host}] ${e.msg ?? ''}`);
+      if (e.event === 'host_result' && (e.status === 'failed' || e.status === 'unreachable') && !e.loop) {
+        io.log(`    ${e.status}: [${e.host}] ${e.msg ?? ''}`);
+        if (e.status === 'failed' && e.result) for (const l of outputOf(e.result)) io.log(`    ${l}`);
+      }
       if (e.event === 'warning') io.log(`  WARNING: ${e.msg}`);
       // a scenario's debug tasks print its figures (times, gaps): they belong in the log
       if (e.event === 'debug') io.log(`    [${e.host}] ${typeof e.msg === 'string' ? e.msg : JSON.stringify(e.msg)}`);

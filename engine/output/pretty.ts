@@ -48,6 +48,7 @@ export function prettyReporter(write: (s: string) => void, verbosity = 0): Repor
         if (e.changes && (verbosity > 0 || e.checkMode)) for (const ch of e.changes) write(c(`    ${e.checkMode ? 'would ' : ''}${ch}`));
         for (const d of e.diff ?? []) write(colourDiff(unifiedDiff(d)));
         if (verbosity > 1 && e.result) write(chalk.dim(JSON.stringify(e.result, null, 2)));
+        else if (e.status === 'failed' && e.result) for (const l of outputOf(e.result)) write(c(l));
         break;
       }
       case 'debug':
@@ -86,6 +87,25 @@ export function prettyReporter(write: (s: string) => void, verbosity = 0): Repor
       }
     }
   };
+}
+
+const SHOWN_LINES = 30;
+
+/**
+ * A failed command's stdout and stderr under its line (their last lines), as Ansible's result
+ * shows them: why it failed is there, not in "non-zero return code".
+ */
+export function outputOf(result: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of ['stdout', 'stderr']) {
+    const text = result[key];
+    if (typeof text !== 'string' || text.trim() === '') continue;
+    const lines = text.replace(/\n$/, '').split('\n');
+    const hidden = Math.max(0, lines.length - SHOWN_LINES);
+    out.push(`  ${key}:${hidden ? ` (last ${SHOWN_LINES} of ${lines.length} lines)` : ''}`);
+    for (const l of lines.slice(hidden)) out.push(`    ${l}`);
+  }
+  return out;
 }
 
 function colourDiff(text: string): string {
